@@ -1,0 +1,8 @@
+"""warroom: an open smart-city command center."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("warroom")
+except PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0.0.0+src"

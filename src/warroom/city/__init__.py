@@ -1,0 +1,1 @@
+"""The city itself: its name, areas (kecamatan and kelurahan) and agencies (SKPD)."""

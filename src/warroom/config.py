@@ -1,0 +1,248 @@
+"""Settings: a `warroom.toml` file plus `WARROOM_*` environment variables.
+
+Precedence, highest first: explicit arguments (the CLI's flags), environment variables, the TOML
+file, defaults. Nested sections map to env vars with a double underscore
+(`[server] port` is `WARROOM_SERVER__PORT`).
+
+A typo in a setting must not silently fall back to a default (a city that thinks it set
+`retention_days` and did not is a privacy incident), so unknown keys in the file and unknown
+`WARROOM_*` variables are errors naming the key and where it came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from warroom.errors import ConfigError
+
+ENV_PREFIX = "WARROOM_"
+CONFIG_ENV = "WARROOM_CONFIG"
+DEFAULT_CONFIG_FILE = Path("warroom.toml")
+# Environment variables with the prefix that are not settings: the config file's own path and the
+# test suite's switches.
+NON_SETTING_ENV = {CONFIG_ENV}
+NON_SETTING_ENV_PREFIXES = ("WARROOM_TEST_",)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(Section):
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="TCP port of the HTTP server.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Comma-separated proxy addresses whose X-Forwarded-For is trusted for the "
+        "client address written to the audit log. Set to your reverse proxy's address.",
+    )
+    max_request_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body accepted; larger ones get a 413."
+    )
+    cookie_secure: bool = Field(
+        False,
+        description="Mark the session cookie Secure (HTTPS only). Turn on behind a TLS proxy.",
+    )
+
+
+class AuthSettings(Section):
+    session_ttl_minutes: int = Field(
+        720, ge=5, description="How long a dashboard login lasts (one operator shift by default)."
+    )
+    token_ttl_minutes: int = Field(
+        60, ge=1, description="Lifetime of bearer tokens from POST /api/v1/auth/token."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins allowed per user name or client address per window."
+    )
+    login_window_minutes: int = Field(
+        15, ge=1, description="Window over which failed logins are counted."
+    )
+
+
+class MapSettings(Section):
+    tile_url: str | None = Field(
+        None,
+        description="XYZ tile URL template for the dashboard's base map, e.g. a city-hosted tile "
+        "server. Empty: the kecamatan/kelurahan polygons are the base map (works offline).",
+    )
+    tile_attribution: str = Field("", description="Attribution shown for the tile layer.")
+    default_language: Literal["id", "en"] = Field(
+        "id", description="Dashboard language before the user picks one."
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(
+        Path("warroom-data"),
+        description="Folder for the SQLite database, snapshots and uploads. Created when missing.",
+    )
+    database_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. Empty: SQLite in "
+        "data_dir/warroom.db.",
+    )
+    bus_url: str = Field(
+        "memory://", description="Event bus. `memory://` is the in-process bus of one machine."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level of the warroom loggers."
+    )
+    admin_password: SecretStr | None = Field(
+        None,
+        description="Password `warroom demo` gives a newly created `admin` user (for scripts). "
+        "Empty: a random one is generated and printed once.",
+    )
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
+
+    @field_validator("bus_url")
+    @classmethod
+    def _known_bus(cls, value: str) -> str:
+        if not value.startswith("memory://"):
+            raise ValueError(
+                f"unsupported bus {value!r}: this version has the in-process bus only; "
+                "use 'memory://'"
+            )
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
+        return tuple(sources)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "warroom.db"
+
+    def effective_database_url(self) -> str:
+        if self.database_url is not None and self.database_url.get_secret_value():
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.sqlite_path}"
+
+
+def _known_keys(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
+    keys: dict[str, type[BaseModel] | None] = {}
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        nested = annotation if isinstance(annotation, type) and issubclass(annotation, Section) else None
+        keys[name] = nested
+    return keys
+
+
+def _unknown(key: str, known: dict[str, Any], where: str) -> ConfigError:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else f" Known: {', '.join(sorted(known))}."
+    return ConfigError(f"{where}: unknown setting '{key}'.{hint}", details={"key": key})
+
+
+def check_toml_keys(path: Path) -> None:
+    """Reject keys the settings model does not have, naming key and file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file: {err.strerror}") from err
+    known = _known_keys(Settings)
+    for key, value in data.items():
+        if key not in known:
+            raise _unknown(key, known, str(path))
+        section = known[key]
+        if section is not None:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: '{key}' is a section; write it as [{key}]")
+            for sub in value:
+                if sub not in section.model_fields:
+                    raise _unknown(f"{key}.{sub}", {f"{key}.{k}": None for k in section.model_fields}, str(path))
+
+
+def check_env_keys(environ: dict[str, str]) -> None:
+    """Reject `WARROOM_*` variables that name no setting (a typo would otherwise be ignored)."""
+    known = _known_keys(Settings)
+    for name in environ:
+        if not name.startswith(ENV_PREFIX) or name in NON_SETTING_ENV:
+            continue
+        if name.startswith(NON_SETTING_ENV_PREFIXES):
+            continue
+        key = name[len(ENV_PREFIX):].lower()
+        top, _, sub = key.partition("__")
+        if top not in known or (sub and (known[top] is None or sub not in known[top].model_fields)):
+            env_known = {f"{ENV_PREFIX}{k.upper()}": None for k in known}
+            raise _unknown(name, env_known, "environment")
+
+
+def config_file_path(explicit: Path | None = None, environ: dict[str, str] | None = None) -> Path | None:
+    """The config file in use: `--config`, else `$WARROOM_CONFIG`, else `./warroom.toml` if present."""
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        return explicit
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Load and validate settings; every problem becomes one `ConfigError` with a clear message."""
+    path = config_file_path(config_file)
+    if path is not None:
+        if not path.exists():
+            raise ConfigError(f"{path}: config file not found")
+        check_toml_keys(path)
+    check_env_keys(dict(os.environ))
+    settings_cls: type[Settings] = Settings
+    if path is not None:
+        file_config = SettingsConfigDict(**{**Settings.model_config, "toml_file": path})
+        settings_cls = type("Settings", (Settings,), {"model_config": file_config})
+    try:
+        return settings_cls(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as err:
+        where = str(path) if path else "environment"
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"invalid settings ({where}): {problems}", details=err.errors(include_url=False, include_input=False)) from err
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data with secrets replaced, for `warroom config check`."""
+    data = settings.model_dump(mode="json")
+    data["database_url"] = _mask_url(settings.effective_database_url())
+    if settings.admin_password is not None:
+        data["admin_password"] = "**********"
+    return data
+
+
+def _mask_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

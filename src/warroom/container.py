@@ -1,0 +1,39 @@
+"""The running war room: settings, database, bus and domain services, built once per process.
+
+Passed explicitly (the ASGI app keeps it in `app.state.warroom`, the CLI builds its own), never a
+module global: tests build as many independent war rooms as they like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from warroom.auth.audit import AuditLog
+from warroom.auth.service import AuthService
+from warroom.bus import EventBus, create_bus
+from warroom.city.service import CityService
+from warroom.config import Settings
+from warroom.db import Database
+
+
+@dataclass
+class WarRoom:
+    settings: Settings
+    db: Database
+    bus: EventBus
+    audit: AuditLog
+    city: CityService
+    auth: AuthService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_warroom(settings: Settings) -> WarRoom:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url())
+    bus = create_bus(settings.bus_url)
+    audit = AuditLog(db)
+    city = CityService(db, bus, audit)
+    auth = AuthService(db, settings.auth, audit, city)
+    return WarRoom(settings=settings, db=db, bus=bus, audit=audit, city=city, auth=auth)
