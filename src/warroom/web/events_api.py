@@ -25,7 +25,11 @@ def health(wr: Services, _caller: Caller) -> JSONResponse:
 
 @router.get("/events/stream", response_class=EventSourceResponse)
 async def event_stream(wr: Services, me: Staff) -> AsyncIterator[ServerSentEvent]:
-    """Bus events the caller's role may see, as they happen (`event:` is the event type)."""
+    """Bus events the caller's role may see, as they happen.
+
+    Each is a plain `message` whose data is the event as JSON (`id`, `type`, `time`, `source`,
+    `agency_code`, `payload`), so one `EventSource.onmessage` handler sees every type.
+    """
     async for event in wr.bus.stream():
         if event.visible_to(me.role or "", me.agency_code):
-            yield ServerSentEvent(raw_data=event.model_dump_json(), event=event.type, id=event.id)
+            yield ServerSentEvent(raw_data=event.model_dump_json(), id=event.id)

@@ -1,0 +1,72 @@
+"""`warroom db|config|bench|docs ...`: running the installation itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warroom.cli.base import ConfigOption, DataDirOption, console, open_warroom, settings_for
+from warroom.config import config_file_path, masked
+from warroom.db import current_revision
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+config_app = typer.Typer(help="Settings.", no_args_is_help=True)
+bench_app = typer.Typer(help="Reproducible benchmarks that print JSON.", no_args_is_help=True)
+docs_app = typer.Typer(help="Generate reference documentation.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Apply all pending migrations."""
+    wr = open_warroom(config, data_dir)
+    console.print(f"database at revision {current_revision(wr.db)}")
+
+
+@config_app.command("check")
+def config_check(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Validate the settings and print the effective values, secrets masked."""
+    settings = settings_for(config, data_dir)
+    source = config_file_path(config)
+    console.print(f"# settings OK (file: {source or 'none'}; environment: WARROOM_*)", highlight=False)
+    print(json.dumps(masked(settings), indent=2))
+
+
+@bench_app.command("locate")
+def bench_locate(
+    city: Annotated[
+        Path | None, typer.Option("--city", help="Folder with the city's GeoJSON (default: a generated sample city).")
+    ] = None,
+    points: Annotated[int, typer.Option("--points", min=1000, help="Lookups per measurement.")] = 100_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+) -> None:
+    """Point → kelurahan/kecamatan lookups per second (single calls and batched)."""
+    from warroom.bench.locate import run
+
+    _print_result(run(city, points), as_json)
+
+
+def _print_result(result: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        console.print(f"{key}: {value}", highlight=False)
+
+
+@docs_app.command("config")
+def docs_config() -> None:
+    """The configuration reference (docs/configuration.md), from the settings model."""
+    from warroom.docs import config_reference
+
+    print(config_reference(), end="")
+
+
+@docs_app.command("cli")
+def docs_cli() -> None:
+    """The CLI reference (docs/cli.md), from the commands themselves."""
+    from warroom.docs import cli_reference
+
+    print(cli_reference(), end="")

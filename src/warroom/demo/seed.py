@@ -1,0 +1,68 @@
+"""Seeding the demo war room: the city (real or sample) and the city's agencies.
+
+Runs on every `warroom demo`, but only fills what is empty, so a second run reuses the data dir
+as it was left (users, changes and all).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from warroom.auth.principal import cli_principal
+from warroom.container import WarRoom
+from warroom.demo.sample_city import SAMPLE_CITY_NAME, write_sample_city
+from warroom.errors import InvalidInput
+
+
+def seed_demo(wr: WarRoom, city_dir: Path | None) -> list[str]:
+    """Load what the demo needs; returns lines telling the operator what was done."""
+    lines: list[str] = []
+    current = wr.city.city()
+    if current.counts.kecamatan:
+        lines.append(f"city: {current.name} ({current.counts.kecamatan} kecamatan, "
+                     f"{current.counts.kelurahan} kelurahan) already in {wr.settings.data_dir}")
+    elif city_dir is not None:
+        lines.append(load_city_folder(wr, city_dir))
+    else:
+        path = write_sample_city(wr.settings.data_dir / "sample-city")
+        wr.city.import_areas(path, actor=cli_principal(), city_name=SAMPLE_CITY_NAME)
+        wr.city.set_city(SAMPLE_CITY_NAME, actor=cli_principal(), is_sample=True)
+        lines.append(f"city: no --city given, generated the sample city '{SAMPLE_CITY_NAME}'")
+    if not wr.city.agencies():
+        with resources.as_file(resources.files("warroom.demo") / "agencies.csv") as csv_path:
+            result = wr.city.import_agencies(csv_path, actor=cli_principal())
+        lines.append(f"agencies: seeded {result.imported} Makassar SKPD")
+    return lines
+
+
+def load_city_folder(wr: WarRoom, folder: Path) -> str:
+    """Import a folder laid out like ../shared/data/makassar: kecamatan, kelurahan, city outline."""
+    kecamatan = sorted(folder.glob("*kecamatan*.geojson"))
+    kelurahan = sorted(folder.glob("*kelurahan*.geojson"))
+    if not kelurahan and not kecamatan:
+        raise InvalidInput(f"{folder}: no *kecamatan*.geojson or *kelurahan*.geojson file in this folder")
+    for path in kecamatan + kelurahan:
+        wr.city.import_areas(path, actor=cli_principal())
+    name, code, population = _city_outline(folder)
+    if name:
+        wr.city.set_city(name, actor=cli_principal(), code=code, population=population)
+    city = wr.city.city()
+    return f"city: {city.name} ({city.counts.kecamatan} kecamatan, {city.counts.kelurahan} kelurahan) from {folder}"
+
+
+def _city_outline(folder: Path) -> tuple[str | None, str | None, int | None]:
+    """Name, code and population from a *kota*.geojson, when the folder has one."""
+    for path in sorted(folder.glob("*kota*.geojson")):
+        try:
+            props = json.loads(path.read_text(encoding="utf-8"))["features"][0]["properties"]
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as err:
+            raise InvalidInput(f"{path}: cannot read the city outline ({err})") from err
+        population = props.get("penduduk_total") or props.get("population")
+        return (
+            props.get("nama") or props.get("name"),
+            props.get("kode_kemendagri") or props.get("code"),
+            int(population) if population is not None else None,
+        )
+    return None, None, None
