@@ -136,7 +136,9 @@ def free_port() -> int:
 def live_server(wr: WarRoom) -> Iterator[str]:
     """The app on a real uvicorn server in a thread; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(wr), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        create_app(wr), host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

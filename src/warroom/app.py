@@ -18,6 +18,7 @@ from warroom.container import WarRoom
 from warroom.web.dashboard import router as dashboard_router
 from warroom.web.errors import install_error_handlers
 from warroom.web.events_api import router as events_router
+from warroom.web.security import BodyLimit, SecurityHeaders, content_security_policy
 
 API_PREFIX = "/api/v1"
 _LOG = logging.getLogger(__name__)
@@ -46,9 +47,10 @@ def create_app(wr: WarRoom) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
-        max_body_size=wr.settings.server.max_request_bytes,
     )
     app.state.warroom = wr
+    app.add_middleware(BodyLimit, limit=wr.settings.server.max_request_bytes)
+    app.add_middleware(SecurityHeaders, csp=content_security_policy(wr.settings.map.tile_url))
     install_error_handlers(app)
     for router in (events_router, auth_router, city_router):
         app.include_router(router, prefix=API_PREFIX)

@@ -143,6 +143,12 @@ class InProcessBus(EventBus):
     def running(self) -> bool:
         return self._loop is not None
 
+    @property
+    def subscriber_count(self) -> int:
+        """Handlers and open streams (e.g. dashboards watching the feed)."""
+        with self._lock:
+            return len(self._subs)
+
     def publish(self, event: Event) -> None:
         loop = self._loop
         if loop is None:

@@ -74,7 +74,7 @@ def user_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> No
     wr = open_warroom(config, data_dir)
     for user in wr.auth.users():
         state = "" if user.active else " (disabled)"
-        console.print(f"{user.username}\t{user.role}\t{user.agency_code or '-'}{state}", highlight=False)
+        print(f"{user.username}\t{user.role}\t{user.agency_code or '-'}{state}")
 
 
 @apikey_app.command("add")
@@ -102,7 +102,7 @@ def apikey_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> 
     wr = open_warroom(config, data_dir)
     for key in wr.auth.apikeys():
         state = "revoked" if key.revoked_at else "active"
-        console.print(f"{key.id}\t{key.name}\t{key.role}\t{','.join(key.scopes) or '-'}\t{state}", highlight=False)
+        print(f"{key.id}\t{key.name}\t{key.role}\t{','.join(key.scopes) or '-'}\t{state}")
 
 
 @apikey_app.command("revoke")

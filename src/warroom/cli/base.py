@@ -54,6 +54,7 @@ def open_warroom(config: Path | None, data_dir: Path | None, *, upgrade: bool = 
     """Settings → war room with its schema migrated (every command that touches data uses this)."""
     settings = settings_for(config, data_dir)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step is noise
     wr = build_warroom(settings)
     if upgrade:
         migrate(wr.db)

@@ -16,6 +16,7 @@ from warroom.cli.base import ConfigOption, DataDirOption, app, console, open_war
 from warroom.container import WarRoom
 from warroom.demo.seed import seed_demo
 
+SHUTDOWN_GRACE_S = 3
 HostOption = Annotated[str | None, typer.Option("--host", help="Bind address (default from settings: 127.0.0.1).")]
 PortOption = Annotated[int | None, typer.Option("--port", help="TCP port (default from settings: 8000).")]
 
@@ -77,6 +78,8 @@ def _serve(wr: WarRoom, host: str | None, port: int | None, admin_password: str 
         uvicorn.run(
             create_app(wr), host=host, port=port, log_level=wr.settings.log_level.lower(),
             proxy_headers=True, forwarded_allow_ips=server.forwarded_allow_ips,
+            # Open live feeds (SSE) never end by themselves; without this, Ctrl-C waits forever.
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
     finally:
         wr.close()

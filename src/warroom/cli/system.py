@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from warroom.cli.base import ConfigOption, DataDirOption, console, open_warroom, settings_for
+from warroom.cli.base import ConfigOption, DataDirOption, console, err_console, open_warroom, settings_for
 from warroom.config import config_file_path, masked
 from warroom.db import current_revision
 
@@ -30,7 +30,8 @@ def config_check(data_dir: DataDirOption = None, config: ConfigOption = None) ->
     """Validate the settings and print the effective values, secrets masked."""
     settings = settings_for(config, data_dir)
     source = config_file_path(config)
-    console.print(f"# settings OK (file: {source or 'none'}; environment: WARROOM_*)", highlight=False)
+    # The verdict goes to stderr so stdout stays plain JSON for scripts.
+    err_console.print(f"settings OK (file: {source or 'none'}; environment: WARROOM_*)", highlight=False)
     print(json.dumps(masked(settings), indent=2))
 
 

@@ -53,9 +53,6 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such endpoint: {request.method} {request.url.path}"
-        if exc.status_code == 413:
-            limit = request.app.state.warroom.settings.server.max_request_bytes
-            message = f"request body too large; the limit is {limit} bytes"
         return JSONResponse(error_body(code, message), exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
