@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 SHARED ?= ../shared/data
 CITY   ?= $(wildcard $(SHARED)/makassar)
-# The second test pass runs the whole suite on PostgreSQL (CI has it; see tests/README.md).
+# The second test pass runs the whole suite on PostgreSQL (CI has it; see README.md, Tests).
 TEST_PG_URL ?= postgresql+psycopg://root@127.0.0.1/test
 
 .PHONY: demo test test-sqlite test-postgres lock docs vendor clean
@@ -33,7 +33,7 @@ test-postgres: $(STAMP)
 # Re-pin every dependency after changing pyproject.toml.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet --upgrade pip && .lock-venv/bin/pip install --quiet setuptools wheel -e '.[test]'
+	.lock-venv/bin/pip install --quiet --upgrade pip setuptools wheel && .lock-venv/bin/pip install --quiet -e '.[test]'
 	(echo '# Pinned versions make uses (make lock regenerates this from pyproject.toml).'; \
 	 .lock-venv/bin/pip freeze --all --exclude-editable | grep -v -e '^warroom' -e '^pip==') > requirements.lock
 	rm -rf .lock-venv
@@ -42,6 +42,20 @@ lock:
 docs: $(STAMP)
 	$(BIN)/warroom docs config > docs/configuration.md
 	$(BIN)/warroom docs cli > docs/cli.md
+
+# Refresh the vendored Leaflet (see src/warroom/web/static/vendor/README.md): npm into a temp dir,
+# copy the built files. Run by a maintainer with npm; the product never needs npm or the internet.
+LEAFLET_DEST := src/warroom/web/static/vendor/leaflet
+LEAFLET_VERSION ?= 1.9.4
+vendor:
+	@command -v npm >/dev/null || { echo "make vendor needs npm (Node.js)" >&2; exit 1; }
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm install --prefix "$$tmp" --no-audit --no-fund --silent leaflet@$(LEAFLET_VERSION) && \
+	pkg="$$tmp/node_modules/leaflet" && \
+	rm -rf $(LEAFLET_DEST) && mkdir -p $(LEAFLET_DEST)/images && \
+	cp "$$pkg/dist/leaflet.js" "$$pkg/dist/leaflet.css" "$$pkg/LICENSE" $(LEAFLET_DEST)/ && \
+	cp "$$pkg/dist/images/"* $(LEAFLET_DEST)/images/ && \
+	echo "vendored leaflet $$(node -p "require('$$pkg/package.json').version") into $(LEAFLET_DEST)"
 
 clean:
 	rm -rf $(VENV) warroom-data

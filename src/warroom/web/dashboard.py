@@ -20,13 +20,18 @@ def wall(request: Request, wr: Services) -> Response:
     principal = authenticate(request)
     if not principal.authenticated:
         return RedirectResponse("/login", status_code=303)
+    # The page carries the session's CSRF token: no cache may keep it after a sign-out.
     return templates.TemplateResponse(
         request,
         "wall.html",
         {"map": wr.settings.map, "user": principal},
+        headers={"Cache-Control": "no-store"},
     )
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, wr: Services) -> Response:
+    # Already signed in (a bookmark, the back button): the wall, not a second login.
+    if authenticate(request).authenticated:
+        return RedirectResponse("/", status_code=303)
     return templates.TemplateResponse(request, "login.html", {"map": wr.settings.map})
