@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,11 +10,11 @@ from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 import warroom
 from warroom.auth.api import router as auth_router
 from warroom.city.api import router as city_router
-from warroom.city.schemas import AreasImported
 from warroom.container import WarRoom
 from warroom.web.dashboard import router as dashboard_router
 from warroom.web.errors import install_error_handlers
@@ -21,6 +22,7 @@ from warroom.web.events_api import router as events_router
 from warroom.web.security import BodyLimit, SecurityHeaders, content_security_policy
 
 API_PREFIX = "/api/v1"
+CITY_WATCH_S = 10.0
 _LOG = logging.getLogger(__name__)
 
 
@@ -30,13 +32,12 @@ def create_app(wr: WarRoom) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await wr.bus.start()
-        subscription = wr.bus.subscribe(
-            wr.city.on_areas_imported, types=[AreasImported.type_name()], name="city-index"  # type: ignore[arg-type]
-        )
+        wr.city.poll_areas_version()
+        watcher = asyncio.create_task(_watch_city(wr), name="city-watch")
         try:
             yield
         finally:
-            subscription.close()
+            watcher.cancel()
             await wr.bus.stop()
 
     app = FastAPI(
@@ -45,6 +46,7 @@ def create_app(wr: WarRoom) -> FastAPI:
         description="Open smart-city command center: cameras, city apps, citizen reports, incidents.",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
+        swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -57,4 +59,18 @@ def create_app(wr: WarRoom) -> FastAPI:
     app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("warroom.web") / "static")), name="static")
     return app
+
+
+async def _watch_city(wr: WarRoom) -> None:
+    """Pick up areas imported by another process (e.g. `warroom import areas` while serving)."""
+    while True:
+        await asyncio.sleep(CITY_WATCH_S)
+        try:
+            event = await run_in_threadpool(wr.city.poll_areas_version)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the watcher
+            _LOG.warning("could not check the city's areas version", exc_info=True)
+            continue
+        if event is not None:
+            _LOG.info("areas changed (version %d); lookup index refreshed", event.payload.areas_version)
+            wr.bus.publish(event)
 

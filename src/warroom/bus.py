@@ -16,7 +16,7 @@ import logging
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -91,8 +91,11 @@ class EventBus(ABC):
         """Call `handler` for each event (of `types`, or all) until the subscription is closed."""
 
     @abstractmethod
-    def stream(self, types: Iterable[str] | None = None, *, maxsize: int = 1000) -> AsyncIterator[Event]:
-        """Iterate events as they arrive (for SSE clients); stops when the iterator is closed."""
+    def stream(self, types: Iterable[str] | None = None, *, maxsize: int = 1000) -> "EventStream":
+        """Subscribe now and iterate events as they arrive (for SSE clients) until closed.
+
+        The subscription exists when this returns, so a client told "ready" misses nothing.
+        """
 
 
 @dataclass(eq=False)
@@ -111,6 +114,29 @@ class Subscription:
     def close(self) -> None:
         if self._bus is not None:
             self._bus._remove(self)
+
+
+class EventStream:
+    """Events of one subscription, in order; `close()` unsubscribes."""
+
+    def __init__(self, sub: Subscription) -> None:
+        self._sub = sub
+
+    def __aiter__(self) -> "EventStream":
+        return self
+
+    async def __anext__(self) -> Event:
+        return await self._sub.queue.get()
+
+    async def next(self, timeout: float) -> Event | None:
+        """The next event, or None after `timeout` seconds without one."""
+        try:
+            return await asyncio.wait_for(self._sub.queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def close(self) -> None:
+        self._sub.close()
 
 
 class InProcessBus(EventBus):
@@ -190,13 +216,8 @@ class InProcessBus(EventBus):
             except Exception:  # noqa: BLE001 - one bad subscriber must not stop the others
                 _LOG.exception("subscriber %s failed on event %s (%s)", sub.name, event.id, event.type)
 
-    async def stream(self, types: Iterable[str] | None = None, *, maxsize: int = 1000) -> AsyncIterator[Event]:
-        sub = self._add(types, maxsize, "stream")
-        try:
-            while True:
-                yield await sub.queue.get()
-        finally:
-            self._remove(sub)
+    def stream(self, types: Iterable[str] | None = None, *, maxsize: int = 1000) -> EventStream:
+        return EventStream(self._add(types, maxsize, "stream"))
 
     def _add(self, types: Iterable[str] | None, maxsize: int, name: str) -> Subscription:
         sub = Subscription(

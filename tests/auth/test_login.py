@@ -57,6 +57,8 @@ def test_failed_logins_are_rate_limited_even_with_the_right_password(wr: WarRoom
     assert client.post("/api/v1/auth/token", data={"username": "budi", "password": PASSWORD}).status_code == 200
     failures = wr.audit.entries(action="auth.login_failed")
     assert len(failures) == 5 and failures[0].actor == "siti" and failures[0].ip == "testclient"
+    refused = wr.audit.entries(action="auth.login_refused")
+    assert len(refused) == 1 and refused[0].outcome == "rate_limited"
 
 
 def test_expired_token_is_refused(wr: WarRoom, client: TestClient) -> None:
@@ -104,6 +106,20 @@ def test_logout_ends_the_session(wr: WarRoom, client: TestClient) -> None:
     assert client.delete("/api/v1/auth/session", headers={"X-CSRF-Token": csrf}).status_code == 204
     client.cookies.set(SESSION_COOKIE, cookie)  # replaying the old cookie must not work
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_an_api_key_cannot_sign_out(client: TestClient, admin_headers: dict[str, str]) -> None:
+    key = client.post("/api/v1/auth/apikeys", headers=admin_headers, json={"name": "gateway"}).json()["key"]
+    response = client.delete("/api/v1/auth/session", headers={"X-API-Key": key})
+    assert response.status_code == 422 and "revokes it" in response.json()["error"]["message"]
+    assert client.get("/api/v1/auth/me", headers={"X-API-Key": key}).status_code == 200
+
+
+def test_a_bearer_token_can_sign_out(wr: WarRoom, client: TestClient) -> None:
+    add_user(wr, "siti", "operator")
+    headers = bearer(client, "siti")
+    assert client.delete("/api/v1/auth/session", headers=headers).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
 
 
 def test_password_change_and_disabling_end_every_credential(wr: WarRoom, client: TestClient, admin_headers: dict[str, str]) -> None:

@@ -64,3 +64,20 @@ def test_index_follows_a_new_import(sample_city: WarRoom, makassar_dir: Path) ->
         sample_city.city.locate(-5.1345, 119.4125)
     sample_city.city.import_areas(makassar_dir / "makassar_kelurahan.geojson", actor=cli_principal())
     assert sample_city.city.locate(-5.1345, 119.4125).kecamatan.name == "Ujung Pandang"
+
+
+def test_another_process_import_is_noticed(sample_city: WarRoom, settings, makassar_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """A second war room on the same database stands for the CLI importing while a server runs."""
+    from warroom.auth.principal import cli_principal
+    from warroom.container import build_warroom
+
+    assert sample_city.city.poll_areas_version() is None  # first look: nothing changed
+    other = build_warroom(settings)
+    try:
+        other.city.import_areas(makassar_dir / "makassar_kelurahan.geojson", actor=cli_principal())
+    finally:
+        other.close()
+    event = sample_city.city.poll_areas_version()
+    assert event is not None and event.payload.kelurahan == 36 + 153
+    assert sample_city.city.locate(-5.1345, 119.4125).kecamatan.name == "Ujung Pandang"
+    assert sample_city.city.poll_areas_version() is None

@@ -43,17 +43,26 @@ def listen(base: str, secret: str, out: queue.Queue[dict[str, object]], until: s
     with httpx.Client(timeout=httpx.Timeout(10, read=30)) as client:
         with client.stream("GET", f"{base}/api/v1/events/stream", headers=headers) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
+            name = "message"
             for line in response.iter_lines():
-                if line.startswith("data:"):
-                    event = json.loads(line[5:])
-                    out.put(event)
-                    if event["payload"]["text"] == until:
-                        return
+                if line.startswith("event:"):
+                    name = line[6:].strip()
+                elif line.startswith("data:"):
+                    if name == "ready":
+                        out.put({"ready": json.loads(line[5:])})
+                    else:
+                        event = json.loads(line[5:])
+                        out.put(event)
+                        if event["payload"]["text"] == until:
+                            return
+                elif not line:
+                    name = "message"
 
 
 def drain(out: queue.Queue[dict[str, object]], until: str) -> list[str]:
     texts: list[str] = []
     deadline = time.monotonic() + 10
+    assert "ready" in out.get(timeout=10), "the stream must say it is ready first"
     while time.monotonic() < deadline:
         event = out.get(timeout=max(0.01, deadline - time.monotonic()))
         texts.append(event["payload"]["text"])  # type: ignore[index]
@@ -100,6 +109,7 @@ def test_stream_event_carries_the_whole_typed_event(wr: WarRoom, live_server: st
         time.sleep(0.02)
     sent = NoteEvent(source="camera:42", payload=Note(text="hello"))
     wr.bus.publish(sent)
+    assert out.get(timeout=10) == {"ready": {"recheck_s": 30.0}}
     got = out.get(timeout=10)
     assert got["id"] == sent.id and got["type"] == "test.note" and got["source"] == "camera:42"
     assert got["payload"] == {"text": "hello"} and str(got["time"]).startswith(sent.time.strftime("%Y-%m-%dT%H:%M"))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from warroom.auth.principal import ANONYMOUS, STAFF, Principal
 from warroom.errors import Forbidden, Unauthorized
@@ -20,6 +21,12 @@ SESSION_COOKIE = "warroom_session"
 CSRF_HEADER = "X-CSRF-Token"
 API_KEY_HEADER = "X-API-Key"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# Declared for the OpenAPI document only (the "Authorize" button of /api/v1/docs); `authenticate`
+# reads the same headers itself, and the session cookie, which OpenAPI clients do not use.
+_TOKEN_SCHEME = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+_API_KEY_SCHEME = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="A machine's API key.")
 
 
 def client_ip(request: Request) -> str | None:
@@ -61,7 +68,12 @@ class Access:
     def public(self) -> bool:
         return self.roles is None
 
-    def __call__(self, request: Request) -> Principal:
+    def __call__(
+        self,
+        request: Request,
+        _token: Annotated[str | None, Depends(_TOKEN_SCHEME)] = None,
+        _api_key: Annotated[str | None, Depends(_API_KEY_SCHEME)] = None,
+    ) -> Principal:
         principal = authenticate(request)
         if self.roles is None:
             return principal

@@ -182,6 +182,8 @@ class AuthService:
         by_user = self._audit.count_since(LOGIN_FAILED, since, actor=username[:100], ip=ip)
         by_ip = self._audit.count_since(LOGIN_FAILED, since, actor=None, ip=ip) if ip else 0
         if by_user >= limit or by_ip >= limit * PER_ADDRESS_FACTOR:
+            refused = Principal(name=username[:100], role=None, kind="anonymous", ip=ip)
+            self._audit.record_now(refused, "auth.login_refused", target=username[:200], outcome="rate_limited")
             raise RateLimited(
                 f"too many failed logins; try again in {self._settings.login_window_minutes} minutes",
                 retry_after_s=int(window.total_seconds()),
@@ -215,7 +217,27 @@ class AuthService:
                 csrf_token=cred.csrf_token, agency_code=self._agency_code(s, user.agency_id),
             )
 
+    def still_valid(self, principal: Principal) -> bool:
+        """For long-lived connections: is the credential they opened with still good?"""
+        if principal.credential_id is None:
+            return principal.kind == "system"
+        with self._db.session() as s:
+            cred = s.get(Credential, principal.credential_id)
+            if cred is None or cred.revoked_at is not None:
+                return False
+            if cred.expires_at is not None and cred.expires_at <= utcnow():
+                return False
+            if cred.user_id is not None:
+                user = s.get(User, cred.user_id)
+                return user is not None and user.active
+            return True
+
     def end_session(self, principal: Principal) -> None:
+        """Sign out: ends the session or bearer token in use. API keys are revoked by an admin."""
+        if principal.via == "apikey":
+            raise InvalidInput(
+                "an API key cannot sign out; an admin revokes it with DELETE /api/v1/auth/apikeys/{id}"
+            )
         if principal.credential_id is None:
             return
         with self._db.session() as s:

@@ -49,6 +49,9 @@ class CityService:
         self._audit = audit
         self._index: AreaIndex | None = None
         self._index_lock = threading.Lock()
+        # The areas_version this process has seen: how it learns of imports made by another
+        # process (the CLI, another server) without a shared bus.
+        self._seen_version = -1
 
     # ---- the city -------------------------------------------------------------------------
 
@@ -152,7 +155,7 @@ class CityService:
                 city.name = city_name
             counts = self._store_areas(s, parsed)
             city.areas_version += 1
-            version = city.areas_version
+            version = self._seen_version = city.areas_version
             self._audit.record(
                 s, actor, "city.import_areas", target=str(path.name),
                 details={"imported": len(parsed), "skipped": len(problems), **counts},
@@ -222,10 +225,27 @@ class CityService:
         with self._index_lock:
             self._index = None
 
-    async def on_areas_imported(self, event: AreasImported) -> None:
-        """Bus handler: another process imported areas, so this one's index is stale."""
-        if self._index is None or self._index.version < event.payload.areas_version:
-            self.refresh()
+    def poll_areas_version(self) -> AreasImported | None:
+        """Another process imported areas since we last looked: drop the stale index, say so.
+
+        The first call only records the current version (nothing has changed yet).
+        """
+        with self._db.session() as s:
+            city = s.get(City, CITY_ID)
+            version = city.areas_version if city else 0
+            first, changed = self._seen_version < 0, version > self._seen_version
+            if not changed or first:
+                self._seen_version = max(version, self._seen_version)
+                return None
+            counts = dict(s.execute(select(Area.level, func.count()).group_by(Area.level)).all())
+        self._seen_version = version
+        self.refresh()
+        return AreasImported(
+            source="city",
+            payload=AreasImportedPayload(
+                kecamatan=counts.get("kecamatan", 0), kelurahan=counts.get("kelurahan", 0), areas_version=version
+            ),
+        )
 
     def _build_index(self) -> AreaIndex:
         parent = aliased(Area)

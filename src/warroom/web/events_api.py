@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 
 import warroom
 from warroom.auth.deps import Caller, Staff
 from warroom.web.deps import Services
 
 router = APIRouter(tags=["system"])
+RECHECK_S = 30.0
 
 
 @router.get("/health")
@@ -29,7 +32,21 @@ async def event_stream(wr: Services, me: Staff) -> AsyncIterator[ServerSentEvent
 
     Each is a plain `message` whose data is the event as JSON (`id`, `type`, `time`, `source`,
     `agency_code`, `payload`), so one `EventSource.onmessage` handler sees every type.
+    The first message is a named `ready` event, sent once the subscription exists. The caller's
+    credential is checked again every `RECHECK_S` seconds: a wall signed out elsewhere, disabled
+    or expired stops receiving events within that time.
     """
-    async for event in wr.bus.stream():
-        if event.visible_to(me.role or "", me.agency_code):
-            yield ServerSentEvent(raw_data=event.model_dump_json(), id=event.id)
+    stream = wr.bus.stream()
+    try:
+        yield ServerSentEvent(event="ready", data={"recheck_s": RECHECK_S})
+        checked = time.monotonic()
+        while True:
+            event = await stream.next(timeout=RECHECK_S)
+            if time.monotonic() - checked >= RECHECK_S:
+                if not await run_in_threadpool(wr.auth.still_valid, me):
+                    return
+                checked = time.monotonic()
+            if event is not None and event.visible_to(me.role or "", me.agency_code):
+                yield ServerSentEvent(raw_data=event.model_dump_json(), id=event.id)
+    finally:
+        stream.close()
