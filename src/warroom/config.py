@@ -65,7 +65,10 @@ class AuthSettings(Section):
         60, ge=1, description="Lifetime of bearer tokens from POST /api/v1/auth/token."
     )
     login_max_failures: int = Field(
-        5, ge=1, description="Failed logins allowed per user name or client address per window."
+        5,
+        ge=1,
+        description="Failed logins allowed for one user name from one client address per window; "
+        "one address is refused after 4 times as many failures across all user names.",
     )
     login_window_minutes: int = Field(
         15, ge=1, description="Window over which failed logins are counted."
@@ -102,7 +105,8 @@ class Settings(BaseSettings):
         "data_dir/warroom.db.",
     )
     bus_url: str = Field(
-        "memory://", description="Event bus. `memory://` is the in-process bus of one machine."
+        "memory://",
+        description="Event bus. Only `memory://` (the in-process bus of one machine) exists so far.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the warroom loggers."
@@ -112,9 +116,13 @@ class Settings(BaseSettings):
         description="Password `warroom demo` gives a newly created `admin` user (for scripts). "
         "Empty: a random one is generated and printed once.",
     )
-    server: ServerSettings = Field(default_factory=ServerSettings)
-    auth: AuthSettings = Field(default_factory=AuthSettings)
-    map: MapSettings = Field(default_factory=MapSettings)
+    server: ServerSettings = Field(
+        default_factory=ServerSettings, description="The HTTP server: address, limits, cookies."
+    )
+    auth: AuthSettings = Field(
+        default_factory=AuthSettings, description="Sign-in: session and token lifetimes, login limits."
+    )
+    map: MapSettings = Field(default_factory=MapSettings, description="The dashboard's map and language.")
 
     @field_validator("bus_url")
     @classmethod

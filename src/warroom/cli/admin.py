@@ -81,7 +81,7 @@ def user_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> No
 def apikey_add(
     name: Annotated[str, typer.Argument(help="The machine or app that will use the key.")],
     role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")] = "viewer",
-    scope: Annotated[list[str] | None, typer.Option("--scope", help="A scope, e.g. open311; repeatable.")] = None,
+    scope: Annotated[list[str] | None, typer.Option("--scope", metavar="SCOPE", help="A scope, e.g. open311; repeatable.")] = None,
     agency: AgencyOption = None,
     expires_in_days: Annotated[int | None, typer.Option("--expires-in-days", help="Default: never.")] = None,
     data_dir: DataDirOption = None,

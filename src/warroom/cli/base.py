@@ -30,7 +30,7 @@ ConfigOption = Annotated[
 ]
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Data folder (default: $WARROOM_DATA_DIR, else ./warroom-data)."),
+    typer.Option("--data-dir", help="Data folder (default: $WARROOM_DATA_DIR, else data_dir in the settings file, else ./warroom-data)."),
 ]
 
 

@@ -13,7 +13,7 @@ from warroom.cli.base import ConfigOption, DataDirOption, console, open_warroom
 
 import_app = typer.Typer(help="Import the city's data (boundaries, agencies).", no_args_is_help=True)
 
-FileArg = Annotated[Path, typer.Argument(help="File to import.", exists=False)]
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="File to import.")]
 
 
 @import_app.command("areas")

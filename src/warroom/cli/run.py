@@ -33,7 +33,7 @@ def demo(
     port: PortOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Run the whole war room on SQLite: migrate, load the city, agencies and an admin, then serve."""
+    """Run the whole war room (SQLite in the data dir unless WARROOM_DATABASE_URL is set): migrate, load the city, agencies and an admin, then serve."""
     wr = open_warroom(config, data_dir)
     summary = seed_demo(wr, city)
     for line in summary:

@@ -14,7 +14,7 @@ from warroom.db import current_revision
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings.", no_args_is_help=True)
-bench_app = typer.Typer(help="Reproducible benchmarks that print JSON.", no_args_is_help=True)
+bench_app = typer.Typer(help="Reproducible benchmarks (--json prints one JSON object).", no_args_is_help=True)
 docs_app = typer.Typer(help="Generate reference documentation.", no_args_is_help=True)
 
 
