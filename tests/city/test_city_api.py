@@ -15,6 +15,10 @@ def test_city_summary(makassar: WarRoom, client: TestClient, admin_headers: dict
     assert body["counts"] == {"kecamatan": 15, "kelurahan": 153, "agencies": 0}
     min_lon, min_lat, max_lon, max_lat = body["bbox"]
     assert 119.0 < min_lon < max_lon < 119.6 and -5.3 < min_lat < max_lat < -4.9
+    # The wall opens on the mainland: the islands of Kepulauan Sangkarrang lie west of 119.35.
+    view = body["view_bbox"]
+    assert 119.35 < view[0] < view[2] <= max_lon and min_lat <= view[1] < view[3] <= max_lat
+    assert (view[2] - view[0]) < (max_lon - min_lon) / 2
 
 
 def test_areas_as_geojson(makassar: WarRoom, client: TestClient, admin_headers: dict[str, str]) -> None:

@@ -37,6 +37,7 @@ class AreaIndex:
         self.bounds: tuple[float, float, float, float] | None = (
             tuple(shapely.total_bounds(geometries).tolist()) if len(ordered) else None  # type: ignore[assignment]
         )
+        self.main_bounds = _main_bounds(geometries) if len(ordered) else None
 
     def __len__(self) -> int:
         return len(self._locations)
@@ -58,3 +59,19 @@ class AreaIndex:
         best[point_idx[order]] = area_idx[order]
         return [self._locations[i] if i >= 0 else None for i in best.tolist()]
 
+
+
+# Parts of the city smaller than this share of its largest part are left out of `main_bounds`.
+MAIN_PART_SHARE = 0.05
+
+
+def _main_bounds(geometries: np.ndarray) -> tuple[float, float, float, float]:
+    """Bounds of the city's main land: its large connected parts, without small outlying islands.
+
+    Makassar's Kepulauan Sangkarrang islands make the full bounding box three times wider than
+    the mainland; a wall fitted to it shows the city as a small patch.
+    """
+    parts = shapely.get_parts(shapely.union_all(geometries))
+    areas = shapely.area(parts)
+    main = parts[areas >= areas.max() * MAIN_PART_SHARE]
+    return tuple(shapely.total_bounds(main).tolist())  # type: ignore[return-value]

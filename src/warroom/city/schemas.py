@@ -40,6 +40,9 @@ class CityOut(BaseModel):
     bbox: tuple[float, float, float, float] | None = Field(
         description="[min_lon, min_lat, max_lon, max_lat]; null before areas are imported."
     )
+    view_bbox: tuple[float, float, float, float] | None = Field(
+        description="Bounds of the main land without small outlying islands: where a map opens."
+    )
     counts: CityCounts
 
 

@@ -67,6 +67,7 @@ class CityService:
             population=city.population if city else None,
             is_sample=city.is_sample if city else False,
             bbox=index.bounds,
+            view_bbox=index.main_bounds,
             counts=CityCounts(
                 kecamatan=counts.get("kecamatan", 0),
                 kelurahan=counts.get("kelurahan", 0),

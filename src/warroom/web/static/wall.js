@@ -56,7 +56,7 @@ async function loadCity() {
     return;
   }
   renderCity();
-  await cityMap.load(city.bbox);
+  await cityMap.load(city.view_bbox ?? city.bbox);
 }
 
 function toast(message) {
