@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 import warroom
 from warroom.auth.api import router as auth_router
+from warroom.cameras.api import router as cameras_router
 from warroom.city.api import router as city_router
 from warroom.container import WarRoom
 from warroom.web.dashboard import router as dashboard_router
@@ -26,18 +27,24 @@ CITY_WATCH_S = 10.0
 _LOG = logging.getLogger(__name__)
 
 
-def create_app(wr: WarRoom) -> FastAPI:
-    """The ASGI app serving `wr`. The caller owns `wr` (and migrates its database first)."""
+def create_app(wr: WarRoom, *, sweep_cameras: bool = False) -> FastAPI:
+    """The ASGI app serving `wr`. The caller owns `wr` (and migrates its database first).
+
+    With `sweep_cameras`, the server also checks every camera continuously (one machine's set-up).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await wr.bus.start()
         wr.city.poll_areas_version()
-        watcher = asyncio.create_task(_watch_city(wr), name="city-watch")
+        tasks = [asyncio.create_task(_watch_city(wr), name="city-watch")]
+        if sweep_cameras:
+            tasks.append(asyncio.create_task(wr.sweeper.run_forever(), name="camera-sweep"))
         try:
             yield
         finally:
-            watcher.cancel()
+            for task in tasks:
+                task.cancel()
             await wr.bus.stop()
 
     app = FastAPI(
@@ -54,7 +61,7 @@ def create_app(wr: WarRoom) -> FastAPI:
     app.add_middleware(BodyLimit, limit=wr.settings.server.max_request_bytes)
     app.add_middleware(SecurityHeaders, csp=content_security_policy(wr.settings.map.tile_url))
     install_error_handlers(app)
-    for router in (events_router, auth_router, city_router):
+    for router in (events_router, auth_router, city_router, cameras_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("warroom.web") / "static")), name="static")

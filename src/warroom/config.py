@@ -87,6 +87,65 @@ class MapSettings(Section):
     )
 
 
+class CameraSettings(Section):
+    credential_key: SecretStr | None = Field(
+        None,
+        description="Fernet key (urlsafe base64, 32 bytes) that encrypts camera passwords in the "
+        "database. Empty: one is generated once into data_dir/camera-credentials.key (mode 0600); "
+        "back that file up with the database.",
+    )
+    check_interval_s: float = Field(
+        60.0, ge=5, description="Each enabled camera is checked once per interval, spread with jitter."
+    )
+    hysteresis_checks: int = Field(
+        3, ge=1, le=20, description="Consecutive checks that must agree before a camera changes state."
+    )
+    concurrency: int = Field(200, ge=1, le=5000, description="Camera connections open at the same time.")
+    workers: int = Field(
+        0, ge=0, le=64, description="Processes that fetch, decode and check frames; 0 means two per CPU core."
+    )
+    connect_timeout_s: float = Field(5.0, gt=0, le=60, description="Seconds to connect to a camera.")
+    read_timeout_s: float = Field(5.0, gt=0, le=60, description="Seconds to wait for a frame.")
+    snapshots_per_camera: int = Field(
+        3, ge=1, le=100, description="Latest snapshots kept per camera; older ones are overwritten."
+    )
+    timezone: str = Field(
+        "Asia/Makassar", description="The cameras' local time zone (IANA), for night-aware darkness checks."
+    )
+    night_hours: tuple[int, int] = Field(
+        (18, 6), description="[start, end) local hours of night, when darker frames are normal."
+    )
+    black_mean_day: float = Field(25.0, ge=0, le=255, description="Mean gray below this by day is `black`.")
+    black_mean_night: float = Field(8.0, ge=0, le=255, description="Mean gray below this at night is `black`.")
+    covered_std: float = Field(
+        5.0, ge=0, description="Gray standard deviation below this (an almost uniform frame) is `covered`."
+    )
+    blur_ratio: float = Field(
+        0.35, gt=0, lt=1, description="Sharpness below this share of the camera's own baseline is `blurred`."
+    )
+    blur_floor: float = Field(
+        12.0, ge=0, description="Sharpness (Laplacian variance) below this is `blurred` whatever the baseline."
+    )
+    moved_match_share: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Share of the reference view's textured blocks that must still match; below it "
+        "the camera is `moved` (turned away or knocked).",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Makassar") from err
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -123,6 +182,9 @@ class Settings(BaseSettings):
         default_factory=AuthSettings, description="Sign-in: session and token lifetimes, login limits."
     )
     map: MapSettings = Field(default_factory=MapSettings, description="The dashboard's map and language.")
+    cameras: CameraSettings = Field(
+        default_factory=CameraSettings, description="Camera health checks, snapshots and credentials."
+    )
 
     @field_validator("bus_url")
     @classmethod
@@ -247,6 +309,8 @@ def masked(settings: Settings) -> dict[str, Any]:
     data["database_url"] = _mask_url(settings.effective_database_url())
     if settings.admin_password is not None:
         data["admin_password"] = "**********"
+    if settings.cameras.credential_key is not None:
+        data["cameras"]["credential_key"] = "**********"
     return data
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from warroom.auth.audit import AuditLog
 from warroom.auth.service import AuthService
 from warroom.bus import EventBus, create_bus
+from warroom.cameras.service import CameraService
+from warroom.cameras.sweep import CameraSweeper
 from warroom.city.service import CityService
 from warroom.config import Settings
 from warroom.db import Database
@@ -24,8 +26,11 @@ class WarRoom:
     audit: AuditLog
     city: CityService
     auth: AuthService
+    cameras: CameraService
+    sweeper: CameraSweeper
 
     def close(self) -> None:
+        self.sweeper.close()
         self.db.dispose()
 
 
@@ -36,4 +41,8 @@ def build_warroom(settings: Settings) -> WarRoom:
     audit = AuditLog(db)
     city = CityService(db, bus, audit)
     auth = AuthService(db, settings.auth, audit, city)
-    return WarRoom(settings=settings, db=db, bus=bus, audit=audit, city=city, auth=auth)
+    cameras = CameraService(db, bus, audit, city, settings)
+    sweeper = CameraSweeper(cameras, bus, settings.cameras)
+    return WarRoom(
+        settings=settings, db=db, bus=bus, audit=audit, city=city, auth=auth, cameras=cameras, sweeper=sweeper
+    )

@@ -1,9 +1,10 @@
 """Every domain's tables, imported in one place so Alembic and `migrate()` see the whole schema."""
 
 from warroom.auth import models as auth_models
+from warroom.cameras import models as camera_models
 from warroom.city import models as city_models
 from warroom.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "city_models", "metadata"]
+__all__ = ["auth_models", "camera_models", "city_models", "metadata"]

@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-from warroom.city.schemas import Location
+from warroom.city.schemas import AreaRef, Location
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,15 @@ class AreaIndex:
             tuple(shapely.total_bounds(geometries).tolist()) if len(ordered) else None  # type: ignore[assignment]
         )
         self.main_bounds = _main_bounds(geometries) if len(ordered) else None
+
+    def area_refs(self) -> dict[str, AreaRef]:
+        """Every indexed area and its parent, by code (for naming areas stored by code elsewhere)."""
+        refs: dict[str, AreaRef] = {}
+        for loc in self._locations:
+            refs[loc.kecamatan.code] = loc.kecamatan
+            if loc.kelurahan is not None:
+                refs[loc.kelurahan.code] = loc.kelurahan
+        return refs
 
     def __len__(self) -> int:
         return len(self._locations)

@@ -296,6 +296,11 @@ class CityService:
         return self._agency_row(s, code).id
 
     @staticmethod
+    def agency_codes(s: Session) -> dict[int, str]:
+        """Agency id → code, for other domains naming the agencies of many rows at once."""
+        return {row.id: row.code for row in s.execute(select(Agency.id, Agency.code))}
+
+    @staticmethod
     def agency_code(s: Session, agency_id: int) -> str:
         row = s.get(Agency, agency_id)
         if row is None:

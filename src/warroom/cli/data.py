@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from warroom.auth.principal import cli_principal
+from warroom.cameras.importing import write_csv, write_geojson
 from warroom.city.schemas import AreaLevel, ImportResult
 from warroom.cli.base import ConfigOption, DataDirOption, console, open_warroom
 
-import_app = typer.Typer(help="Import the city's data (boundaries, agencies).", no_args_is_help=True)
+import_app = typer.Typer(help="Import the city's data (boundaries, agencies, cameras).", no_args_is_help=True)
+export_app = typer.Typer(help="Export the city's data.", no_args_is_help=True)
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="File to import.")]
 
@@ -45,6 +47,33 @@ def import_agencies(file: FileArg, data_dir: DataDirOption = None, config: Confi
     """Agencies (SKPD) from CSV with columns code,name[,contact_name,phone,email]."""
     wr = open_warroom(config, data_dir)
     _report(wr.city.import_agencies(file, actor=cli_principal()), "agencies")
+
+
+@import_app.command("cameras")
+def import_cameras(file: FileArg, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Cameras from CSV (name,lat,lon,stream_url[,kind,username,password,agency_code,tags,enabled,privacy_masks]) or GeoJSON points."""
+    wr = open_warroom(config, data_dir)
+    _report(wr.cameras.import_file(file, actor=cli_principal()), "cameras")
+
+
+@export_app.command("cameras")
+def export_cameras(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or geojson.")] = "csv",
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Every camera as CSV or GeoJSON, in the format `warroom import cameras` reads (no passwords)."""
+    if fmt not in ("csv", "geojson"):
+        raise typer.BadParameter("use csv or geojson", param_hint="--format")
+    wr = open_warroom(config, data_dir)
+    rows = wr.cameras.export_rows()
+    text = write_csv(rows) if fmt == "csv" else write_geojson(rows)
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"exported {len(rows)} cameras to {output}", highlight=False)
 
 
 def _report(result: ImportResult, what: str) -> None:

@@ -76,7 +76,7 @@ def _serve(wr: WarRoom, host: str | None, port: int | None, admin_password: str 
     console.print("  press Ctrl-C to stop\n")
     try:
         uvicorn.run(
-            create_app(wr), host=host, port=port, log_level=wr.settings.log_level.lower(),
+            create_app(wr, sweep_cameras=True), host=host, port=port, log_level=wr.settings.log_level.lower(),
             proxy_headers=True, forwarded_allow_ips=server.forwarded_allow_ips,
             # Open live feeds (SSE) never end by themselves; without this, Ctrl-C waits forever.
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,

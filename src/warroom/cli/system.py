@@ -49,6 +49,21 @@ def bench_locate(
     _print_result(run(city, points), as_json)
 
 
+@bench_app.command("health")
+def bench_health(
+    cameras: Annotated[int, typer.Option("--cameras", min=10, help="Snapshot cameras to sweep.")] = 7490,
+    city: Annotated[
+        Path | None, typer.Option("--city", help="Folder with the city's GeoJSON (default: a generated sample city).")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Check processes; 0 = one per core.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+) -> None:
+    """Real health sweeps over snapshot cameras served locally, with known faults injected."""
+    from warroom.bench.health import run
+
+    _print_result(run(cameras, city, workers), as_json)
+
+
 def _print_result(result: dict[str, object], as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, indent=2))

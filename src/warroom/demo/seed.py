@@ -12,6 +12,7 @@ from pathlib import Path
 
 from warroom.auth.principal import cli_principal
 from warroom.container import WarRoom
+from warroom.demo.cameras import demo_cameras
 from warroom.demo.sample_city import SAMPLE_CITY_NAME, write_sample_city
 from warroom.errors import InvalidInput
 
@@ -34,6 +35,11 @@ def seed_demo(wr: WarRoom, city_dir: Path | None) -> list[str]:
         with resources.as_file(resources.files("warroom.demo") / "agencies.csv") as csv_path:
             result = wr.city.import_agencies(csv_path, actor=cli_principal())
         lines.append(f"agencies: seeded {result.imported} Makassar SKPD")
+    if wr.cameras.count() == 0:
+        cameras = demo_cameras(wr)
+        wr.cameras.create_many(cameras, actor=cli_principal())
+        road = sum(1 for _, c in cameras if c.kind == "road")
+        lines.append(f"cameras: registered {road} road and {len(cameras) - road} lorong cameras (synthetic)")
     return lines
 
 

@@ -1,0 +1,1 @@
+"""Cameras: the registry, their video sources, health checks, snapshots and the sweep over all."""
