@@ -5,7 +5,7 @@ a fresh PostgreSQL schema per test instead, dropped afterwards.
 
 Outside things (the shared Makassar data, Chromium, PostgreSQL) are required: a test that needs one
 fails with a clear message when it is missing, unless WARROOM_TEST_OPTIONAL names it
-(`data`, `browser`, `postgres`), in which case it is skipped with that reason.
+(`data`, `browser`, `postgres`, `rtsp`), in which case it is skipped with that reason.
 """
 
 from __future__ import annotations

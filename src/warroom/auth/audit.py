@@ -6,7 +6,7 @@ audit entry cannot be committed. The table refuses UPDATE and DELETE (database t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from warroom.auth.models import AuditEntry
 from warroom.auth.principal import Principal
 from warroom.auth.schemas import AuditEntryOut
-from warroom.db import Database
+from warroom.db import Database, utcnow
 
 
 class AuditLog:
@@ -49,6 +49,24 @@ class AuditLog:
         """Record outside any other unit of work (e.g. a sensitive read, a refused login)."""
         with self._db.session() as s:
             self.record(s, actor, action, **kwargs)
+
+    def record_view(self, actor: Principal, action: str, target: str, *, within: timedelta) -> bool:
+        """Record a repeated read (a wall refreshing a snapshot) once per actor, target and window.
+
+        Who viewed which camera stays answerable without a row for every refresh of every screen.
+        """
+        since = utcnow() - within
+        with self._db.session() as s:
+            seen = s.scalar(
+                select(AuditEntry.id).where(
+                    AuditEntry.actor == actor.name, AuditEntry.action == action,
+                    AuditEntry.target == target, AuditEntry.at >= since,
+                ).limit(1)
+            )
+            if seen is not None:
+                return False
+            self.record(s, actor, action, target=target)
+            return True
 
     def count_since(self, action: str, since: datetime, *, actor: str | None, ip: str | None) -> int:
         """Entries of `action` since `since`, by `actor` and/or from `ip` (both must match when given)."""

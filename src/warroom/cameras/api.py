@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -27,6 +28,8 @@ from warroom.errors import Forbidden, InvalidInput
 from warroom.web.deps import Services
 
 router = APIRouter(tags=["cameras"])
+# A camera wall refreshes each snapshot every ~30 s: one audit row per viewer and camera per window.
+SNAPSHOT_VIEW_WINDOW = timedelta(minutes=10)
 
 HealthFilter = Annotated[
     str | None,
@@ -149,11 +152,12 @@ def camera_uptime(camera_id: int, wr: Services, _me: Staff) -> Uptime:
 
 @router.get("/cameras/{camera_id}/snapshot.jpg", response_class=FileResponse)
 def camera_snapshot(camera_id: int, wr: Services, me: Staff) -> FileResponse:
-    """The latest frame, privacy masks already applied. Every view is audited."""
+    """The latest frame, privacy masks already applied. Views are audited (once per viewer and
+    camera every 10 minutes, however often a wall refreshes)."""
     camera = wr.cameras.get(camera_id)
     _may_view(me, camera.agency_code)
     path = wr.cameras.snapshot_file(camera_id)
-    wr.audit.record_now(me, "camera.snapshot_view", target=str(camera_id))
+    wr.audit.record_view(me, "camera.snapshot_view", str(camera_id), within=SNAPSHOT_VIEW_WINDOW)
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 

@@ -100,6 +100,7 @@ class HealthOut(BaseModel):
     since: datetime | None
     last_checked: datetime | None
     observed: HealthState | None = None
+    metrics: dict[str, Any] = Field(default_factory=dict, description="Measurements of the latest check.")
 
 
 class CameraOut(BaseModel):

@@ -227,10 +227,11 @@ class CameraService:
         """Every matching camera as a compact point feature, for a map layer of thousands."""
         query = self._filtered(flt).with_only_columns(
             Camera.id, Camera.name, Camera.kind, Camera.lat, Camera.lon, Camera.kecamatan_code,
-            Camera.kelurahan_code, CameraHealth.state,
+            Camera.kelurahan_code, Camera.enabled, Camera.agency_id, CameraHealth.state,
         )
         with self._db.session() as s:
             rows = s.execute(query.order_by(Camera.id)).all()
+            agencies = self._agency_codes(s)
         return {
             "type": "FeatureCollection",
             "features": [
@@ -239,7 +240,8 @@ class CameraService:
                     "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
                     "properties": {
                         "id": r.id, "name": r.name, "kind": r.kind, "health": r.state,
-                        "kecamatan": r.kecamatan_code, "kelurahan": r.kelurahan_code,
+                        "kecamatan": r.kecamatan_code, "kelurahan": r.kelurahan_code, "enabled": r.enabled,
+                        "agency": agencies.get(r.agency_id) if r.agency_id else None,
                     },
                 }
                 for r in rows
@@ -442,7 +444,7 @@ class CameraService:
             tags=list(camera.tags or []), privacy_masks=camera.privacy_masks or [], enabled=camera.enabled,
             health=HealthOut(
                 state=health.state, since=health.since, last_checked=health.last_checked,  # type: ignore[arg-type]
-                observed=health.observed,  # type: ignore[arg-type]
+                observed=health.observed, metrics=health.metrics or {},  # type: ignore[arg-type]
             ),
             snapshot_at=health.snapshot_at,
         )

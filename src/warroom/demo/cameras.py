@@ -42,7 +42,11 @@ def demo_cameras(wr: WarRoom, road: int = ROAD_CAMERAS, lorong: int = LORONG_CAM
         lon, lat = _point_in(home["geometry"], rng)
         fault = faults[number]
         url = f"synthetic://{'street' if kind == 'road' else 'lorong'}?seed={number + 1}&size=320x240"
-        if fault:
+        if fault == "moved":
+            # A camera is only "moved" against the view it had before: these are turned away for
+            # the second half of every hour, and look where they should the rest of the time.
+            url += "&schedule=moved:1800-3600&cycle=3600"
+        elif fault:
             url += f"&fault={fault}"
         label = "Jalan" if kind == "road" else "Lorong"
         masks = [HOUSE_FRONT] if kind == "lorong" and rng.random() < MASKED_SHARE else []
