@@ -43,19 +43,29 @@ docs: $(STAMP)
 	$(BIN)/warroom docs config > docs/configuration.md
 	$(BIN)/warroom docs cli > docs/cli.md
 
-# Refresh the vendored Leaflet (see src/warroom/web/static/vendor/README.md): npm into a temp dir,
-# copy the built files. Run by a maintainer with npm; the product never needs npm or the internet.
+# Refresh the vendored Leaflet and Leaflet.markercluster (see src/warroom/web/static/vendor/README.md):
+# npm into a temp dir, copy the built files. Run by a maintainer with npm; the product never needs
+# npm or the internet.
 LEAFLET_DEST := src/warroom/web/static/vendor/leaflet
 LEAFLET_VERSION ?= 1.9.4
+MARKERCLUSTER_DEST := src/warroom/web/static/vendor/leaflet.markercluster
+MARKERCLUSTER_VERSION ?= 1.5.3
 vendor:
 	@command -v npm >/dev/null || { echo "make vendor needs npm (Node.js)" >&2; exit 1; }
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	npm install --prefix "$$tmp" --no-audit --no-fund --silent leaflet@$(LEAFLET_VERSION) && \
+	npm install --prefix "$$tmp" --no-audit --no-fund --silent \
+		leaflet@$(LEAFLET_VERSION) leaflet.markercluster@$(MARKERCLUSTER_VERSION) && \
 	pkg="$$tmp/node_modules/leaflet" && \
 	rm -rf $(LEAFLET_DEST) && mkdir -p $(LEAFLET_DEST)/images && \
 	cp "$$pkg/dist/leaflet.js" "$$pkg/dist/leaflet.css" "$$pkg/LICENSE" $(LEAFLET_DEST)/ && \
 	cp "$$pkg/dist/images/"* $(LEAFLET_DEST)/images/ && \
-	echo "vendored leaflet $$(node -p "require('$$pkg/package.json').version") into $(LEAFLET_DEST)"
+	echo "vendored leaflet $$(node -p "require('$$pkg/package.json').version") into $(LEAFLET_DEST)" && \
+	mc="$$tmp/node_modules/leaflet.markercluster" && \
+	rm -rf $(MARKERCLUSTER_DEST) && mkdir -p $(MARKERCLUSTER_DEST) && \
+	cp "$$mc/dist/leaflet.markercluster.js" "$$mc/dist/MarkerCluster.css" \
+		"$$mc/MIT-LICENCE.txt" $(MARKERCLUSTER_DEST)/ && \
+	chmod 644 $(MARKERCLUSTER_DEST)/* && \
+	echo "vendored leaflet.markercluster $$(node -p "require('$$mc/package.json').version") into $(MARKERCLUSTER_DEST)"
 
 clean:
 	rm -rf $(VENV) warroom-data

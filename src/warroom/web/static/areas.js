@@ -66,7 +66,8 @@ export class CityMap {
    */
   constructor(el, { tileUrl, tileAttribution, panel, status }) {
     this.status = status;
-    this.map = L.map(el, { zoomControl: false, zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 3 });
+    // maxZoom: the camera clusters (markercluster) need a bounded zoom range even without tiles.
+    this.map = L.map(el, { zoomControl: false, zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 3, maxZoom: 19 });
     L.control.zoom({ position: "bottomright" }).addTo(this.map);
     this.map.setView([0, 0], 3);
     if (tileUrl) {
@@ -77,8 +78,11 @@ export class CityMap {
     this.layers = [];
     this.labels = [];
     this.byCode = new Map();
+    this.names = new Map(); // area code -> name, for layers that show where things are (cameras)
+    this.kecamatan = []; // [{code, name}] by name, for filters
     this.selected = null;
     this.bounds = null;
+    this.reserved = 0; // px on the right kept free of the city: a panel floats there
     this.touched = false; // the operator used the map (pan, zoom, click): a resize must not undo their view
     for (const type of ["pointerdown", "wheel", "keydown"]) {
       el.addEventListener(type, () => {
@@ -87,7 +91,7 @@ export class CityMap {
     }
     // A wall is often put in full screen after the page loaded: keep the whole city in view.
     this.map.on("resize", () => {
-      if (this.bounds && !this.touched) this.map.fitBounds(this.bounds, { padding: PADDING });
+      if (!this.touched) this.fit();
     });
     this.map.on("click", () => this.select(null));
     this.map.on("moveend", () => this.declutterLabels());
@@ -114,7 +118,7 @@ export class CityMap {
       this.status.hidden = true;
       if (bbox) {
         this.bounds = leafletBounds(bbox);
-        this.map.fitBounds(this.bounds, { padding: PADDING });
+        this.fit();
       }
       this.declutterLabels();
     } catch (err) {
@@ -123,12 +127,27 @@ export class CityMap {
     }
   }
 
+  /** Show the whole city, clear of the panel on the right. */
+  fit() {
+    if (!this.bounds) return;
+    this.map.fitBounds(this.bounds, { paddingTopLeft: PADDING, paddingBottomRight: [PADDING[0] + this.reserved, PADDING[1]] });
+  }
+
+  /** Keep `px` on the map's right free for a floating panel; refits unless the operator moved the map. */
+  reserveRight(px) {
+    if (px === this.reserved) return;
+    this.reserved = px;
+    if (!this.touched) this.fit();
+  }
+
   draw(kecamatan, kelurahan) {
     this.select(null);
     for (const layer of [...this.layers, ...this.labels]) layer.remove();
     this.byCode.clear();
+    this.names.clear();
     const onEachFeature = (feature, layer) => {
       this.byCode.set(feature.properties.code, layer);
+      this.names.set(feature.properties.code, feature.properties.name);
       layer.on("click", () => this.select(layer));
     };
     // `bubblingMouseEvents: false`: a click on an area must not also reach the map, whose own
@@ -136,6 +155,9 @@ export class CityMap {
     const common = { onEachFeature, bubblingMouseEvents: false };
     const kel = L.geoJSON(kelurahan, { ...common, style: { className: "area-kelurahan", weight: 1 } });
     const kec = L.geoJSON(kecamatan, { ...common, style: { className: "area-kecamatan", weight: 2.5 } });
+    this.kecamatan = kecamatan.features
+      .map((f) => ({ code: f.properties.code, name: f.properties.name }))
+      .sort((a, b) => a.name.localeCompare(b.name));
     this.layers = [kel.addTo(this.map), kec.addTo(this.map)];
     for (const group of this.layers) {
       group.eachLayer((layer) => {

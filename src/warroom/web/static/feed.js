@@ -39,12 +39,42 @@ export function summarize(payload) {
   return parts.join(" · ");
 }
 
+// Readable one-line summaries for event types whose features registered one (`registerSummary`);
+// every other event shows its first payload fields.
+const SUMMARIES = new Map();
+
+const DECORATORS = new Map();
+
+/**
+ * Show events of `type` as `summarize(payload)` (re-run on a language switch); `decorate(li,
+ * payload)`, if given, may mark the entry for styling (e.g. `data-state`).
+ */
+export function registerSummary(type, summarize, decorate = null) {
+  SUMMARIES.set(type, summarize);
+  if (decorate) DECORATORS.set(type, decorate);
+}
+
+function summaryText(event) {
+  const custom = SUMMARIES.get(event.type);
+  if (custom) {
+    try {
+      return custom(event.payload ?? {});
+    } catch {
+      // an unexpected payload: fall back to the generic summary rather than lose the event
+    }
+  }
+  return summarize(event.payload);
+}
+
 function span(className, text) {
   const el = document.createElement("span");
   el.className = className;
   el.textContent = text;
   return el;
 }
+
+// Summaries drawn by a registered function, with their event, to redraw in another language.
+const entryEvents = new WeakMap();
 
 function entryFor(event) {
   const li = document.createElement("li");
@@ -58,22 +88,39 @@ function entryFor(event) {
   if (event.agency_code) meta.append(span("feed-agency", event.agency_code));
   const label = span("feed-type", eventLabel(event.type));
   label.dataset.eventLabel = event.type;
-  const summary = span("feed-summary", summarize(event.payload));
+  const summary = span("feed-summary", summaryText(event));
   summary.title = JSON.stringify(event.payload ?? null);
+  if (SUMMARIES.has(event.type)) entryEvents.set(summary, event);
   li.append(meta, label, summary);
+  try {
+    DECORATORS.get(event.type)?.(li, event.payload ?? {});
+  } catch {
+    // decoration is optional
+  }
   li.addEventListener("animationend", () => li.classList.remove("is-new"), { once: true });
   return li;
 }
 
 export class LiveFeed {
   /**
-   * @param {{list: HTMLElement, status: HTMLElement, onEvent?: (event: object) => void}} options
+   * @param {{list: HTMLElement, status: HTMLElement, onEvent?: (event: object) => void,
+   *          onReconnect?: () => void}} options
+   *   `onReconnect` runs when a stream is live again after a break: events published meanwhile
+   *   were missed, so views kept current by events should reload.
    */
-  constructor({ list, status, onEvent = () => {} }) {
+  constructor({ list, status, onEvent = () => {}, onReconnect = () => {} }) {
     this.list = list;
     this.status = status;
     this.onEvent = onEvent;
+    this.onReconnect = onReconnect;
+    this.wasLive = false;
     this.source = null;
+    document.addEventListener("warroom:language", () => {
+      for (const el of this.list.querySelectorAll(".feed-summary")) {
+        const event = entryEvents.get(el);
+        if (event) el.textContent = summaryText(event);
+      }
+    });
   }
 
   start() {
@@ -82,7 +129,11 @@ export class LiveFeed {
     this.source = source;
     // "live" only once the server says its subscription exists (the named `ready` event), so
     // nothing published between connecting and subscribing is silently missed.
-    source.addEventListener("ready", () => this.setState("live"));
+    source.addEventListener("ready", () => {
+      this.setState("live");
+      if (this.wasLive) this.onReconnect();
+      this.wasLive = true;
+    });
     source.onmessage = (message) => this.receive(message.data);
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) {

@@ -1,4 +1,4 @@
-// Indonesian / English for the wall and the login page.
+// Indonesian / English for the wall, the camera pages and the login page.
 //
 // Static text lives in the templates as `data-i18n="key"` (text) and `data-i18n-attr="attr:key;..."`
 // (attributes such as aria-label); `applyTranslations` fills both, so switching language never
@@ -52,6 +52,103 @@ const STRINGS = {
     "login.busy": "Memeriksa…",
     "login.network": "Server tidak dapat dihubungi. Periksa jaringan.",
     "error.http": "Terjadi kesalahan (HTTP {status}).",
+    "nav.label": "Halaman",
+    "nav.wall": "Peta kota",
+    "nav.cameras": "Dinding kamera",
+    "common.yes": "Ya",
+    "common.no": "Tidak",
+    "health.online": "Daring",
+    "health.offline": "Luring",
+    "health.frozen": "Beku",
+    "health.black": "Gelap",
+    "health.blurred": "Buram",
+    "health.covered": "Tertutup",
+    "health.moved": "Bergeser",
+    "health.unknown": "Belum dicek",
+    "health.broken": "Rusak",
+    "kind.road": "Jalan",
+    "kind.lorong": "Lorong",
+    "kind.other": "Lainnya",
+    "kpi.cameras_note": "daring · {broken} rusak",
+    "kpi.cameras_hint": "Kamera daring dari kamera aktif; klik untuk dinding kamera",
+    "cameras.title": "Kamera",
+    "cameras.count": "{shown} dari {total} kamera",
+    "cameras.loading": "Memuat kamera…",
+    "cameras.error": "Kamera tidak dapat dimuat: {message}",
+    "cameras.legend": "Status kamera",
+    "cameras.legend_hint": "Klik status untuk menyaring peta",
+    "cameras.none": "Belum ada kamera terdaftar.",
+    "cameras.cluster": "{total} kamera, {broken} rusak",
+    "filter.kind": "Jenis",
+    "filter.health": "Status",
+    "filter.kecamatan": "Kecamatan",
+    "filter.search": "Cari",
+    "filter.search_placeholder": "Nama atau alamat kamera",
+    "filter.all_kinds": "Semua jenis",
+    "filter.all_health": "Semua status",
+    "filter.broken": "Rusak (semua gangguan)",
+    "filter.all_kecamatan": "Semua kecamatan",
+    "filter.reset": "Atur ulang",
+    "broken.title": "Kamera rusak per kecamatan",
+    "broken.none": "Tidak ada kamera rusak.",
+    "broken.row": "{broken} dari {total}",
+    "broken.all": "Semua kamera rusak",
+    "camera.kind": "Jenis",
+    "camera.kecamatan": "Kecamatan",
+    "camera.kelurahan": "Kelurahan",
+    "camera.state": "Status",
+    "camera.since": "Sejak",
+    "camera.last_checked": "Terakhir dicek",
+    "camera.observed": "Pengamatan terakhir",
+    "camera.never": "Belum pernah",
+    "camera.snapshot": "Snapshot terbaru",
+    "camera.snapshot_at": "Diambil {time}",
+    "camera.no_snapshot": "Belum ada snapshot: diambil pada pengecekan berikutnya.",
+    "camera.snapshot_error": "Snapshot tidak dapat dimuat.",
+    "camera.other_agency": "Gambar kamera ini hanya untuk dinas pemiliknya.",
+    "camera.open": "Buka halaman kamera",
+    "camera.show_on_map": "Klik untuk menampilkan kamera di peta",
+    "camera.loading": "Memuat…",
+    "camera.details": "Detail",
+    "camera.agency": "Dinas",
+    "camera.stream": "Alamat stream",
+    "camera.credentials": "Kredensial tersimpan",
+    "camera.location": "Lokasi",
+    "camera.tags": "Label",
+    "camera.masks": "Masker privasi",
+    "camera.enabled": "Aktif",
+    "camera.health": "Kesehatan",
+    "camera.metrics_at_change": "Metrik saat perubahan terakhir",
+    "camera.uptime": "Waktu daring",
+    "camera.history": "Riwayat kesehatan",
+    "camera.check": "Cek sekarang",
+    "camera.checking": "Mengecek…",
+    "camera.check_title": "Hasil pengecekan",
+    "camera.check_failed": "Pengecekan gagal: {message}",
+    "uptime.24h": "24 jam",
+    "uptime.7d": "7 hari",
+    "uptime.30d": "30 hari",
+    "uptime.none": "belum dipantau",
+    "history.at": "Waktu",
+    "history.change": "Perubahan",
+    "history.metrics": "Metrik",
+    "history.empty": "Belum ada perubahan status.",
+    "check.observed": "Teramati",
+    "check.state": "Status",
+    "metric.mean": "Kecerahan rata-rata",
+    "metric.std": "Kontras (simpangan)",
+    "metric.sharpness": "Ketajaman",
+    "metric.baseline": "Ketajaman normal",
+    "metric.view_match": "Kecocokan pandangan",
+    "metric.night": "Malam",
+    "metric.reason": "Sebab",
+    "metric.error": "Galat",
+    "camwall.title": "Dinding kamera",
+    "camwall.page": "{from}–{to} dari {total}",
+    "camwall.prev": "‹ Sebelumnya",
+    "camwall.next": "Berikutnya ›",
+    "camwall.empty": "Tidak ada kamera yang cocok dengan saringan.",
+    "camwall.refreshed": "Diperbarui {time} · tiap 30 detik",
   },
   en: {
     "brand.subtitle": "War Room",
@@ -95,6 +192,103 @@ const STRINGS = {
     "login.busy": "Checking…",
     "login.network": "The server cannot be reached. Check the network.",
     "error.http": "Something went wrong (HTTP {status}).",
+    "nav.label": "Pages",
+    "nav.wall": "City map",
+    "nav.cameras": "Camera wall",
+    "common.yes": "Yes",
+    "common.no": "No",
+    "health.online": "Online",
+    "health.offline": "Offline",
+    "health.frozen": "Frozen",
+    "health.black": "Black",
+    "health.blurred": "Blurred",
+    "health.covered": "Covered",
+    "health.moved": "Moved",
+    "health.unknown": "Not checked yet",
+    "health.broken": "Broken",
+    "kind.road": "Road",
+    "kind.lorong": "Alley (lorong)",
+    "kind.other": "Other",
+    "kpi.cameras_note": "online · {broken} broken",
+    "kpi.cameras_hint": "Online cameras of the enabled ones; click for the camera wall",
+    "cameras.title": "Cameras",
+    "cameras.count": "{shown} of {total} cameras",
+    "cameras.loading": "Loading cameras…",
+    "cameras.error": "The cameras could not load: {message}",
+    "cameras.legend": "Camera health",
+    "cameras.legend_hint": "Click a state to filter the map",
+    "cameras.none": "No cameras registered yet.",
+    "cameras.cluster": "{total} cameras, {broken} broken",
+    "filter.kind": "Kind",
+    "filter.health": "Health",
+    "filter.kecamatan": "District",
+    "filter.search": "Search",
+    "filter.search_placeholder": "Camera name or URL",
+    "filter.all_kinds": "All kinds",
+    "filter.all_health": "All states",
+    "filter.broken": "Broken (any fault)",
+    "filter.all_kecamatan": "All districts",
+    "filter.reset": "Reset",
+    "broken.title": "Broken cameras by district",
+    "broken.none": "No broken cameras.",
+    "broken.row": "{broken} of {total}",
+    "broken.all": "All broken cameras",
+    "camera.kind": "Kind",
+    "camera.kecamatan": "District",
+    "camera.kelurahan": "Kelurahan",
+    "camera.state": "Health",
+    "camera.since": "Since",
+    "camera.last_checked": "Last checked",
+    "camera.observed": "Last observed",
+    "camera.never": "Never",
+    "camera.snapshot": "Latest snapshot",
+    "camera.snapshot_at": "Taken {time}",
+    "camera.no_snapshot": "No snapshot yet: one is taken at the next check.",
+    "camera.snapshot_error": "The snapshot could not load.",
+    "camera.other_agency": "Only the agency that owns this camera may see its pictures.",
+    "camera.open": "Open camera page",
+    "camera.show_on_map": "Click to show the camera on the map",
+    "camera.loading": "Loading…",
+    "camera.details": "Details",
+    "camera.agency": "Agency",
+    "camera.stream": "Stream URL",
+    "camera.credentials": "Credentials stored",
+    "camera.location": "Location",
+    "camera.tags": "Tags",
+    "camera.masks": "Privacy masks",
+    "camera.enabled": "Enabled",
+    "camera.health": "Health",
+    "camera.metrics_at_change": "Metrics at the last change",
+    "camera.uptime": "Uptime",
+    "camera.history": "Health history",
+    "camera.check": "Check now",
+    "camera.checking": "Checking…",
+    "camera.check_title": "Check result",
+    "camera.check_failed": "The check failed: {message}",
+    "uptime.24h": "24 h",
+    "uptime.7d": "7 days",
+    "uptime.30d": "30 days",
+    "uptime.none": "not watched yet",
+    "history.at": "Time",
+    "history.change": "Change",
+    "history.metrics": "Metrics",
+    "history.empty": "No state changes yet.",
+    "check.observed": "Observed",
+    "check.state": "State",
+    "metric.mean": "Mean brightness",
+    "metric.std": "Contrast (std. dev.)",
+    "metric.sharpness": "Sharpness",
+    "metric.baseline": "Sharpness baseline",
+    "metric.view_match": "View match",
+    "metric.night": "Night",
+    "metric.reason": "Reason",
+    "metric.error": "Error",
+    "camwall.title": "Camera wall",
+    "camwall.page": "{from}–{to} of {total}",
+    "camwall.prev": "‹ Previous",
+    "camwall.next": "Next ›",
+    "camwall.empty": "No cameras match the filters.",
+    "camwall.refreshed": "Updated {time} · every 30 s",
   },
 };
 
@@ -159,7 +353,47 @@ export function addEventLabels(labels) {
 
 /** A number in the current language's style (1.482.354 in Indonesian, 1,482,354 in English). */
 export function formatNumber(value, options = {}) {
-  return Number(value).toLocaleString(current === "id" ? "id-ID" : "en-GB", options);
+  return Number(value).toLocaleString(locale(), options);
+}
+
+function locale() {
+  return current === "id" ? "id-ID" : "en-GB";
+}
+
+/** A share 0..1 as a percentage in the current language's style (93,4% / 93.4%). */
+export function formatPercent(share, digits = 1) {
+  return Number(share).toLocaleString(locale(), { style: "percent", maximumFractionDigits: digits });
+}
+
+/** Date and 24-hour time in the wall's local time (WITA in Makassar); "—" for none. */
+export function formatDateTime(iso) {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "—";
+  return date.toLocaleString(locale(), {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+  });
+}
+
+const RELATIVE_UNITS = [
+  ["year", 365 * 24 * 3600],
+  ["month", 30 * 24 * 3600],
+  ["day", 24 * 3600],
+  ["hour", 3600],
+  ["minute", 60],
+  ["second", 1],
+];
+
+/** "3 jam yang lalu" / "3 hours ago"; "" for none. */
+export function formatRelative(iso, now = Date.now()) {
+  if (!iso) return "";
+  const seconds = (new Date(iso).getTime() - now) / 1000;
+  if (Number.isNaN(seconds)) return "";
+  const format = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
+  for (const [unit, size] of RELATIVE_UNITS) {
+    if (Math.abs(seconds) >= size || unit === "second") return format.format(Math.round(seconds / size), unit);
+  }
+  return "";
 }
 
 function vars(el) {

@@ -1,27 +1,43 @@
-// The war-room wall: header (city, KPI tiles, clock, language, user), the city map and the live
-// event feed. Server values come from data-* attributes and <meta> tags (the page allows no
-// inline script); everything else from /api/v1 like any other client.
+// The war-room wall: header (city, KPI tiles, clock, language, user), the city map with its
+// camera layer (cameras.js) and the live event feed. Server values come from data-* attributes
+// and <meta> tags (the page allows no inline script); everything else from /api/v1 like any
+// other client.
 //
 // Later features fill the KPI tiles with `setKpi(name, value)`: import it from this module, or
 // call `window.warroom.setKpi` from a classic script.
 
 import { api } from "./api.js";
 import { CityMap } from "./areas.js";
+import { CameraHealthPanel, CameraLayer } from "./cameras.js";
 import { LiveFeed } from "./feed.js";
-import { bindLanguageToggle, formatNumber, initLanguage, t } from "./i18n.js";
+import { formatNumber, t } from "./i18n.js";
+import { bootPage, toast } from "./page.js";
 
 const body = document.body;
 const kpis = new Map();
 let city = null;
 let cityMap = null;
+let cameraLayer = null;
+let cameraHealth = null;
 
 function renderKpi(tile, value) {
   const empty = value === null || value === undefined;
   tile.classList.toggle("is-empty", empty);
-  tile.querySelector(".kpi-value").textContent = empty ? "—" : typeof value === "number" ? formatNumber(value) : String(value);
+  const el = tile.querySelector(".kpi-value");
+  if (empty) {
+    el.textContent = "—";
+    return;
+  }
+  const shown = typeof value === "function" ? value() : typeof value === "number" ? formatNumber(value) : String(value);
+  if (shown instanceof Node) el.replaceChildren(shown);
+  else el.textContent = String(shown);
 }
 
-/** Show `value` in the KPI tile `name` (cameras, apps, reports, incidents); false if no such tile. */
+/**
+ * Show `value` in the KPI tile `name` (cameras, apps, reports, incidents); false if no such tile.
+ * A number is formatted in the current language; a function (returning text or a DOM node) is
+ * called again on every language switch, for values such as "7.102 / 7.490" that embed numbers.
+ */
 export function setKpi(name, value) {
   const tile = document.querySelector(`[data-kpi="${CSS.escape(name)}"]`);
   if (!tile) return false;
@@ -57,70 +73,86 @@ async function loadCity() {
   }
   renderCity();
   await cityMap.load(city.view_bbox ?? city.bbox);
-}
-
-function toast(message) {
-  const el = document.getElementById("toast");
-  el.textContent = message;
-  el.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => {
-    el.hidden = true;
-  }, 8000);
-}
-
-async function logout() {
-  const token = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-  try {
-    await api("/api/v1/auth/session", { method: "DELETE", headers: { "X-CSRF-Token": token }, redirectOn401: false });
-  } catch (err) {
-    if (err.status !== 401) {
-      // 401: already signed out, which is what the operator wanted
-      toast(t("user.logout_failed", { message: err.message }));
-      return;
-    }
-  }
-  window.location.assign("/login");
-}
-
-function startClock() {
-  const el = document.getElementById("clock");
-  const tick = () => {
-    const now = new Date();
-    el.textContent = now.toLocaleTimeString("en-GB", { hour12: false });
-    el.dateTime = now.toISOString();
-  };
-  tick();
-  setInterval(tick, 1000);
+  cameraLayer.setKecamatan(cityMap.kecamatan);
 }
 
 function onEvent(event) {
+  if (event.type === "camera.health_changed") {
+    // One camera changed: recolour its marker and move it between the counts, no refetch. A
+    // camera not on the map (the layer is still loading, or the camera is new) is applied again
+    // once the layer has (re)loaded.
+    if (!cameraLayer.update(event.payload)) reloadCameras().then(() => cameraLayer.update(event.payload));
+    cameraHealth.applyChange(event.payload);
+  }
   // Another process (or the CLI, via a server restart) imported boundaries: redraw the map.
-  if (event.type === "city.areas_imported") loadCity();
+  if (event.type === "city.areas_imported") {
+    loadCity();
+    reloadCameras();
+  }
+}
+
+let cameraReload = null;
+
+function reloadCameras() {
+  cameraReload ??= cameraLayer.load().finally(() => {
+    cameraReload = null;
+  });
+  return cameraReload;
 }
 
 function boot() {
-  initLanguage(document.documentElement.dataset.defaultLang);
-  bindLanguageToggle();
+  bootPage();
   document.addEventListener("warroom:language", () => {
     renderCity();
     for (const [name, value] of kpis) setKpi(name, value);
   });
-  document.getElementById("logout").addEventListener("click", logout);
-  startClock();
   cityMap = new CityMap(document.getElementById("map"), {
     tileUrl: body.dataset.tileUrl,
     tileAttribution: body.dataset.tileAttribution,
     panel: document.getElementById("area-info"),
     status: document.getElementById("map-status"),
   });
+  const cameraPanel = document.getElementById("camera-panel");
+  cameraLayer = new CameraLayer(cityMap.map, {
+    panel: cameraPanel,
+    names: cityMap.names,
+    // The camera panel floats over the map's right side: keep the city clear of it.
+    onLoaded: () => cityMap.reserveRight(cameraPanel.hidden ? 0 : cameraPanel.offsetWidth + 16),
+  });
+  cameraHealth = new CameraHealthPanel({
+    section: document.getElementById("broken-panel"),
+    list: document.getElementById("broken-list"),
+    note: document.getElementById("camera-kpi-note"),
+    setKpi,
+    // Cameras registered or removed since the layer loaded (imports send no event): reload it.
+    onSummary: (summary) => {
+      if (cameraLayer.loaded && summary.total !== cameraLayer.markers.size) reloadCameras();
+    },
+  });
+  // A camera event in the feed: a click shows that camera on the map, with its popup.
+  document.getElementById("feed-list").addEventListener("click", (e) => {
+    const entry = e.target.closest(".feed-entry[data-camera-id]");
+    if (entry) cameraLayer.focus(entry.dataset.cameraId, { popup: true });
+  });
   new LiveFeed({
     list: document.getElementById("feed-list"),
     status: document.getElementById("feed-status"),
     onEvent,
+    // Health changes published while the stream was down were missed: reload what they update.
+    onReconnect: () => {
+      reloadCameras();
+      cameraHealth.refresh();
+    },
   }).start();
   loadCity();
+  reloadCameras();
+  cameraHealth.start();
 }
 
-window.warroom = Object.freeze({ setKpi });
+window.warroom = Object.freeze({
+  setKpi,
+  get cameras() {
+    return cameraLayer;
+  },
+});
 boot();
