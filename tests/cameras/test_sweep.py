@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 from aiohttp import web
 
@@ -19,6 +18,7 @@ from warroom.auth.principal import cli_principal
 from warroom.bus import Event
 from warroom.cameras import checks as checks_module
 from warroom.cameras.schemas import CameraIn, CameraPatch
+from warroom.cameras.service import CameraFilter
 from warroom.cameras.sources.synthetic import encode_jpeg, render_frame
 from warroom.config import CameraSettings, Settings
 from warroom.container import WarRoom, build_warroom
@@ -53,9 +53,7 @@ def register(wr: WarRoom, urls: dict[str, str], masks: dict[str, list] | None = 
     return {c.name: c.id for c in wr.cameras.list(_everything(), limit=1000).items}
 
 
-def _everything():  # type: ignore[no-untyped-def]
-    from warroom.cameras.service import CameraFilter
-
+def _everything() -> CameraFilter:
     return CameraFilter()
 
 
@@ -220,4 +218,3 @@ def test_night_is_judged_in_the_citys_time() -> None:
     # 11:00 UTC is 19:00 in Makassar (WITA, UTC+8): night.
     assert is_night(datetime(2026, 11, 28, 11, 0, tzinfo=UTC), "Asia/Makassar", (18, 6))
     assert not is_night(datetime(2026, 11, 28, 2, 0, tzinfo=UTC), "Asia/Makassar", (18, 6))
-    _ = np

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -59,38 +59,25 @@ def camera_filter(
     return CameraFilter(kind=kind, kecamatan=kecamatan, kelurahan=kelurahan, health=health, q=q, bbox=box, enabled=enabled)
 
 
+Filter = Annotated[CameraFilter, Depends(camera_filter)]
+
+
 @router.get("/cameras", response_model=CameraPage)
 def list_cameras(
     wr: Services,
     _me: Staff,
-    kind: CameraKind | None = None,
-    kecamatan: str | None = None,
-    kelurahan: str | None = None,
-    health: HealthFilter = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    bbox: str | None = None,
-    enabled: bool | None = None,
+    flt: Filter,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CameraPage:
     """Cameras with their health, filtered and paged (`total` counts all matches)."""
-    flt = camera_filter(kind, kecamatan, kelurahan, health, q, bbox, enabled)
     return wr.cameras.list(flt, limit=limit, offset=offset)
 
 
 @router.get("/cameras.geojson")
-def cameras_geojson(
-    wr: Services,
-    _me: Staff,
-    kind: CameraKind | None = None,
-    kecamatan: str | None = None,
-    kelurahan: str | None = None,
-    health: HealthFilter = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    bbox: str | None = None,
-) -> dict[str, Any]:
+def cameras_geojson(wr: Services, _me: Staff, flt: Filter) -> dict[str, Any]:
     """Every matching camera as a GeoJSON point with its health, for the map layer."""
-    return wr.cameras.geojson(camera_filter(kind, kecamatan, kelurahan, health, q, bbox, None))
+    return wr.cameras.geojson(flt)
 
 
 @router.get("/cameras/summary", response_model=CameraSummary)

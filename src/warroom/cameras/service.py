@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from warroom.auth.audit import AuditLog
 from warroom.auth.principal import Principal
 from warroom.bus import EventBus
-from warroom.cameras.credentials import credential_box, split_credentials
+from warroom.cameras.credentials import CredentialBox, credential_box, split_credentials
 from warroom.cameras.checks import CheckJob, CheckOutcome, PreparedCheck, is_night, log_change, thresholds_from
 from warroom.cameras.health import BROKEN_STATES, hysteresis, online_share
 from warroom.cameras.models import Camera, CameraHealth, CameraHealthChange
@@ -65,10 +65,10 @@ class CameraService:
         self._city = city
         self._settings = settings
         self.snapshot_root = settings.data_dir / "snapshots"
-        self._box = None
+        self._box: CredentialBox | None = None
 
     @property
-    def box(self):  # type: ignore[no-untyped-def]
+    def box(self) -> CredentialBox:
         """The credential box, created on first need (the key file lives in the data dir)."""
         if self._box is None:
             self._box = credential_box(self._settings)
