@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 import warroom
+from warroom.apps.api import router as apps_router
 from warroom.auth.api import router as auth_router
 from warroom.cameras.api import router as cameras_router
 from warroom.city.api import router as city_router
@@ -27,10 +28,12 @@ CITY_WATCH_S = 10.0
 _LOG = logging.getLogger(__name__)
 
 
-def create_app(wr: WarRoom, *, sweep_cameras: bool = False) -> FastAPI:
+def create_app(wr: WarRoom, *, run_sweeps: bool = False, demo_apps: bool = False) -> FastAPI:
     """The ASGI app serving `wr`. The caller owns `wr` (and migrates its database first).
 
-    With `sweep_cameras`, the server also checks every camera continuously (one machine's set-up).
+    With `run_sweeps`, the server also checks every camera and every app continuously (one
+    machine's set-up). With `demo_apps`, it also serves the demo portfolio's fake services under
+    `/demo-apps/` (see `demo.apps`).
     """
 
     @asynccontextmanager
@@ -38,8 +41,9 @@ def create_app(wr: WarRoom, *, sweep_cameras: bool = False) -> FastAPI:
         await wr.bus.start()
         wr.city.poll_areas_version()
         tasks = [asyncio.create_task(_watch_city(wr), name="city-watch")]
-        if sweep_cameras:
+        if run_sweeps:
             tasks.append(asyncio.create_task(wr.sweeper.run_forever(), name="camera-sweep"))
+            tasks.append(asyncio.create_task(wr.app_sweeper.run_forever(), name="app-sweep"))
         try:
             yield
         finally:
@@ -61,9 +65,13 @@ def create_app(wr: WarRoom, *, sweep_cameras: bool = False) -> FastAPI:
     app.add_middleware(BodyLimit, limit=wr.settings.server.max_request_bytes)
     app.add_middleware(SecurityHeaders, csp=content_security_policy(wr.settings.map.tile_url))
     install_error_handlers(app)
-    for router in (events_router, auth_router, city_router, cameras_router):
+    for router in (events_router, auth_router, city_router, cameras_router, apps_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(dashboard_router)
+    if demo_apps:
+        from warroom.demo.apps import router as demo_apps_router  # only the demo serves fake apps
+
+        app.include_router(demo_apps_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("warroom.web") / "static")), name="static")
     return app
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from warroom.apps.service import AppService
+from warroom.apps.sweep import AppSweeper
 from warroom.auth.audit import AuditLog
 from warroom.auth.service import AuthService
 from warroom.bus import EventBus, create_bus
@@ -28,6 +30,8 @@ class WarRoom:
     auth: AuthService
     cameras: CameraService
     sweeper: CameraSweeper
+    apps: AppService
+    app_sweeper: AppSweeper
 
     def close(self) -> None:
         self.sweeper.close()
@@ -43,6 +47,8 @@ def build_warroom(settings: Settings) -> WarRoom:
     auth = AuthService(db, settings.auth, audit, city)
     cameras = CameraService(db, bus, audit, city, settings)
     sweeper = CameraSweeper(cameras, bus, settings.cameras)
+    apps = AppService(db, bus, audit, city)
     return WarRoom(
-        settings=settings, db=db, bus=bus, audit=audit, city=city, auth=auth, cameras=cameras, sweeper=sweeper
+        settings=settings, db=db, bus=bus, audit=audit, city=city, auth=auth, cameras=cameras, sweeper=sweeper,
+        apps=apps, app_sweeper=AppSweeper(apps, bus),
     )

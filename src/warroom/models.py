@@ -1,5 +1,6 @@
 """Every domain's tables, imported in one place so Alembic and `migrate()` see the whole schema."""
 
+from warroom.apps import models as app_models
 from warroom.auth import models as auth_models
 from warroom.cameras import models as camera_models
 from warroom.city import models as city_models
@@ -7,4 +8,4 @@ from warroom.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "camera_models", "city_models", "metadata"]
+__all__ = ["app_models", "auth_models", "camera_models", "city_models", "metadata"]

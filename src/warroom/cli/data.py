@@ -12,7 +12,7 @@ from warroom.cameras.importing import write_csv, write_geojson
 from warroom.city.schemas import AreaLevel, ImportResult
 from warroom.cli.base import ConfigOption, DataDirOption, console, open_warroom
 
-import_app = typer.Typer(help="Import the city's data (boundaries, agencies, cameras).", no_args_is_help=True)
+import_app = typer.Typer(help="Import the city's data (boundaries, agencies, cameras, apps).", no_args_is_help=True)
 export_app = typer.Typer(help="Export the city's data.", no_args_is_help=True)
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="File to import.")]
@@ -54,6 +54,13 @@ def import_cameras(file: FileArg, data_dir: DataDirOption = None, config: Config
     """Cameras from CSV (name,lat,lon,stream_url[,kind,username,password,agency_code,tags,enabled,privacy_masks]) or GeoJSON points."""
     wr = open_warroom(config, data_dir)
     _report(wr.cameras.import_file(file, actor=cli_principal()), "cameras")
+
+
+@import_app.command("apps")
+def import_apps(file: FileArg, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Apps from CSV (name,agency_code,probes[,category,criticality,public_url,contact,interval_s,retries,maintenance,enabled]; probes and maintenance as JSON) or a JSON list of apps. YAML is not supported."""
+    wr = open_warroom(config, data_dir)
+    _report(wr.apps.import_file(file, actor=cli_principal()), "apps")
 
 
 @export_app.command("cameras")

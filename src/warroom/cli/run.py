@@ -35,11 +35,11 @@ def demo(
 ) -> None:
     """Run the whole war room (SQLite in the data dir unless WARROOM_DATABASE_URL is set): migrate, load the city, agencies and an admin, then serve."""
     wr = open_warroom(config, data_dir)
-    summary = seed_demo(wr, city)
+    summary = seed_demo(wr, city, apps_base_url=f"http://127.0.0.1:{port or wr.settings.server.port}/demo-apps")
     for line in summary:
         console.print(line, highlight=False)
     password = _ensure_admin(wr)
-    _serve(wr, host, port, admin_password=password)
+    _serve(wr, host, port, admin_password=password, demo_apps=True)
 
 
 @app.command()
@@ -64,7 +64,9 @@ def _ensure_admin(wr: WarRoom) -> str | None:
     return password
 
 
-def _serve(wr: WarRoom, host: str | None, port: int | None, admin_password: str | None = None) -> None:
+def _serve(
+    wr: WarRoom, host: str | None, port: int | None, admin_password: str | None = None, *, demo_apps: bool = False
+) -> None:
     server = wr.settings.server
     host, port = host or server.host, port or server.port
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
@@ -76,7 +78,7 @@ def _serve(wr: WarRoom, host: str | None, port: int | None, admin_password: str 
     console.print("  press Ctrl-C to stop\n")
     try:
         uvicorn.run(
-            create_app(wr, sweep_cameras=True), host=host, port=port, log_level=wr.settings.log_level.lower(),
+            create_app(wr, run_sweeps=True, demo_apps=demo_apps), host=host, port=port, log_level=wr.settings.log_level.lower(),
             proxy_headers=True, forwarded_allow_ips=server.forwarded_allow_ips,
             # Open live feeds (SSE) never end by themselves; without this, Ctrl-C waits forever.
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,

@@ -1,4 +1,4 @@
-"""Seeding the demo war room: the city (real or sample) and the city's agencies.
+"""Seeding the demo war room: the city (real or sample), its agencies, cameras and apps.
 
 Runs on every `warroom demo`, but only fills what is empty, so a second run reuses the data dir
 as it was left (users, changes and all).
@@ -12,13 +12,18 @@ from pathlib import Path
 
 from warroom.auth.principal import cli_principal
 from warroom.container import WarRoom
+from warroom.demo.apps import demo_apps
 from warroom.demo.cameras import demo_cameras
 from warroom.demo.sample_city import SAMPLE_CITY_NAME, write_sample_city
 from warroom.errors import InvalidInput
 
 
-def seed_demo(wr: WarRoom, city_dir: Path | None) -> list[str]:
-    """Load what the demo needs; returns lines telling the operator what was done."""
+def seed_demo(wr: WarRoom, city_dir: Path | None, *, apps_base_url: str | None = None) -> list[str]:
+    """Load what the demo needs; returns lines telling the operator what was done.
+
+    `apps_base_url` is where the demo server answers for its fake apps (`/demo-apps`); by
+    default the configured server port on this machine.
+    """
     lines: list[str] = []
     current = wr.city.city()
     if current.counts.kecamatan:
@@ -40,6 +45,11 @@ def seed_demo(wr: WarRoom, city_dir: Path | None) -> list[str]:
         wr.cameras.create_many(cameras, actor=cli_principal())
         road = sum(1 for _, c in cameras if c.kind == "road")
         lines.append(f"cameras: registered {road} road and {len(cameras) - road} lorong cameras (synthetic)")
+    if wr.apps.count() == 0:
+        base = apps_base_url or f"http://127.0.0.1:{wr.settings.server.port}/demo-apps"
+        apps = demo_apps([a.code for a in wr.city.agencies()], base)
+        wr.apps.create_many(apps, actor=cli_principal())
+        lines.append(f"apps: registered {len(apps)} city apps, probed at the demo's own {base}")
     return lines
 
 
