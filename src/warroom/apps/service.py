@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from warroom.apps.importing import fail_if_problems, read_apps
+from warroom.apps.importing import read_apps
 from warroom.apps.models import App, AppStatus, AppStatusChange, ProbeSample
 from warroom.apps.probes import ProbeConfig, ProbeResult
 from warroom.apps.schemas import (
@@ -33,10 +33,10 @@ from warroom.apps.state import HEALTHY, Decision, decide, first_error, observe, 
 from warroom.auth.audit import AuditLog
 from warroom.auth.principal import Principal
 from warroom.bus import EventBus
-from warroom.city.schemas import ImportProblem, ImportResult
 from warroom.city.service import CityService
 from warroom.db import Database, utcnow
 from warroom.errors import NotFound
+from warroom.importing import ImportProblem, ImportResult, fail_if_problems
 
 _LOG = logging.getLogger(__name__)
 UPTIME_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}

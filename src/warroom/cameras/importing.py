@@ -13,11 +13,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from warroom.cameras.schemas import CameraIn
-from warroom.city.schemas import ImportProblem
 from warroom.errors import InvalidInput
+from warroom.importing import (
+    ROW_ERROR,
+    ImportProblem,
+    Row,
+    csv_rows,
+    load_json,
+    parse_bool,
+    read_text,
+    validate_rows,
+)
 
 COLUMNS = ("name", "kind", "lat", "lon", "stream_url", "username", "password", "agency_code", "tags", "enabled", "privacy_masks")
 REQUIRED = ("name", "lat", "lon", "stream_url")
@@ -26,61 +33,19 @@ EXPORT_COLUMNS = tuple(c for c in COLUMNS if c != "password")
 
 def read_cameras(path: Path) -> tuple[list[tuple[str, CameraIn]], list[ImportProblem]]:
     """(where, camera) for every good row, and a problem for every bad one."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as err:
-        raise InvalidInput(f"{path}: file not found") from err
-    except UnicodeDecodeError as err:
-        raise InvalidInput(f"{path}: not UTF-8 text; save it as UTF-8") from err
-    rows = _geojson_rows(path, text) if path.suffix.lower() in (".geojson", ".json") else _csv_rows(path, text)
-    cameras: list[tuple[str, CameraIn]] = []
-    problems: list[ImportProblem] = []
-    for where, values in rows:
-        try:
-            cameras.append((where, CameraIn.model_validate(_clean(values))))
-        except (ValidationError, ValueError) as err:
-            problems.append(ImportProblem(where=where, reason=_reason(err)))
+    text = read_text(path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        rows = _geojson_rows(path, text)
+    else:
+        rows = csv_rows(path, text, COLUMNS, REQUIRED)
+    cameras, problems = validate_rows(rows, CameraIn, _clean)
     if not cameras and not problems:
         raise InvalidInput(f"{path}: no cameras in the file")
     return cameras, problems
 
 
-def fail_if_problems(path: Path, problems: list[ImportProblem]) -> None:
-    """All of a file's problems at once, in file order, so one round of fixes is enough."""
-    if problems:
-        problems = sorted(problems, key=lambda p: int(p.where.rsplit(" ", 1)[-1]))
-        raise InvalidInput(
-            f"{path}: {len(problems)} bad row(s), nothing was imported "
-            f"(first: {problems[0].where}: {problems[0].reason})",
-            details=[p.model_dump() for p in problems],
-        )
-
-
-def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
-        raise InvalidInput(
-            f"{path}: the header needs {', '.join(REQUIRED)} (optional: "
-            f"{', '.join(c for c in COLUMNS if c not in REQUIRED)}); missing: {', '.join(missing) or '-'}; "
-            f"unknown: {', '.join(unknown) or '-'}"
-        )
-    rows = []
-    for row in reader:
-        if None in row:
-            rows.append((f"line {reader.line_num}", {"__error__": "more fields than the header has"}))
-            continue
-        rows.append((f"line {reader.line_num}", {k.strip(): v for k, v in row.items()}))
-    return rows
-
-
-def _geojson_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InvalidInput(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from err
+def _geojson_rows(path: Path, text: str) -> list[Row]:
+    data = load_json(path, text)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InvalidInput(f"{path}: expected a GeoJSON FeatureCollection of camera points")
     rows = []
@@ -88,7 +53,7 @@ def _geojson_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
         where = f"feature {index}"
         geometry = (feature or {}).get("geometry") or {}
         if geometry.get("type") != "Point" or len(geometry.get("coordinates") or []) < 2:
-            rows.append((where, {"__error__": "geometry must be a Point [lon, lat]"}))
+            rows.append((where, {ROW_ERROR: "geometry must be a Point [lon, lat]"}))
             continue
         lon, lat = geometry["coordinates"][:2]
         rows.append((where, {**(feature.get("properties") or {}), "lat": lat, "lon": lon}))
@@ -96,8 +61,6 @@ def _geojson_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
-    if "__error__" in values:
-        raise ValueError(values["__error__"])
     out: dict[str, Any] = {}
     for key, value in values.items():
         if isinstance(value, str):
@@ -107,9 +70,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         if key == "tags" and isinstance(value, str):
             value = [t.strip() for t in value.split(";") if t.strip()]
         elif key == "enabled" and isinstance(value, str):
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(f"enabled must be true or false, not {value!r}")
-            value = value.lower() in ("true", "1", "yes")
+            value = parse_bool(key, value)
         elif key == "privacy_masks" and isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -119,12 +80,6 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
             value = value.lower()
         out[key] = value
     return out
-
-
-def _reason(err: Exception) -> str:
-    if isinstance(err, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in err.errors())
-    return str(err)
 
 
 def write_csv(rows: list[dict[str, Any]]) -> str:

@@ -17,9 +17,17 @@ from sqlalchemy.orm import Session
 from warroom.auth.audit import AuditLog
 from warroom.auth.principal import Principal
 from warroom.bus import EventBus
+from warroom.cameras.checks import (
+    CheckJob,
+    CheckOutcome,
+    PreparedCheck,
+    is_night,
+    log_change,
+    thresholds_from,
+)
 from warroom.cameras.credentials import CredentialBox, credential_box, split_credentials
-from warroom.cameras.checks import CheckJob, CheckOutcome, PreparedCheck, is_night, log_change, thresholds_from
 from warroom.cameras.health import BROKEN_STATES, hysteresis, online_share
+from warroom.cameras.importing import read_cameras
 from warroom.cameras.models import Camera, CameraHealth, CameraHealthChange
 from warroom.cameras.schemas import (
     CameraHealthChanged,
@@ -33,14 +41,14 @@ from warroom.cameras.schemas import (
     KecamatanHealth,
     Uptime,
 )
-from warroom.cameras.importing import fail_if_problems, read_cameras
 from warroom.cameras.snapshots import snapshot_path
 from warroom.cameras.sources.base import StreamSpec, redact_url
-from warroom.city.schemas import AreaRef, ImportProblem, ImportResult
+from warroom.city.schemas import AreaRef
 from warroom.city.service import CityService
 from warroom.config import Settings
 from warroom.db import Database, utcnow
 from warroom.errors import NotFound
+from warroom.importing import ImportProblem, ImportResult, fail_if_problems
 
 _LOG = logging.getLogger(__name__)
 UPTIME_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}

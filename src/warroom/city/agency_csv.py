@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
-
-from warroom.city.schemas import AgencyIn, ImportProblem
+from warroom.city.schemas import AgencyIn
 from warroom.errors import InvalidInput
+from warroom.importing import ImportProblem, csv_rows, fail_if_problems, read_text, validate_rows
 
 COLUMNS = ("code", "name", "contact_name", "phone", "email")
 REQUIRED = ("code", "name")
@@ -16,47 +15,21 @@ REQUIRED = ("code", "name")
 
 def read_agencies_csv(path: Path) -> list[AgencyIn]:
     """All rows as agencies, or `InvalidInput` listing every bad row (nothing is half-read)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as err:
-        raise InvalidInput(f"{path}: file not found") from err
-    except UnicodeDecodeError as err:
-        raise InvalidInput(f"{path}: not UTF-8 text; save the CSV as UTF-8") from err
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
-        raise InvalidInput(
-            f"{path}: header must have {', '.join(REQUIRED)} (optional: {', '.join(COLUMNS[2:])}); "
-            f"missing: {', '.join(missing) or '-'}; unknown: {', '.join(unknown) or '-'}"
-        )
+    rows = csv_rows(path, read_text(path), COLUMNS, REQUIRED)
+    good, problems = validate_rows(rows, AgencyIn, _blank_is_none)
     agencies: list[AgencyIn] = []
-    problems: list[ImportProblem] = []
-    seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        values = {k.strip(): (v or "").strip() or None for k, v in row.items() if k is not None}
-        if None in row:
-            problems.append(ImportProblem(where=f"line {line}", reason="more fields than the header has"))
-            continue
-        try:
-            agency = AgencyIn.model_validate(values)
-        except ValidationError as err:
-            reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-            problems.append(ImportProblem(where=f"line {line}", reason=reason))
-            continue
+    seen: dict[str, str] = {}
+    for where, agency in good:
         if agency.code in seen:
-            problems.append(ImportProblem(where=f"line {line}", reason=f"code {agency.code} repeats line {seen[agency.code]}"))
+            problems.append(ImportProblem(where=where, reason=f"code {agency.code} repeats {seen[agency.code]}"))
             continue
-        seen[agency.code] = line
+        seen[agency.code] = where
         agencies.append(agency)
-    if problems:
-        raise InvalidInput(
-            f"{path}: {len(problems)} bad row(s), nothing was imported "
-            f"(first: {problems[0].where}: {problems[0].reason})",
-            details=[p.model_dump() for p in problems],
-        )
+    fail_if_problems(path, problems)
     if not agencies:
         raise InvalidInput(f"{path}: no agencies in the file")
     return agencies
+
+
+def _blank_is_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: (value or "").strip() or None for key, value in values.items()}

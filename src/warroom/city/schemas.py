@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from warroom.bus import Event
+from warroom.importing import ImportProblem, ImportResult  # noqa: F401 - the city's imports report with them
 
 AreaLevel = Literal["kecamatan", "kelurahan"]
 AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
@@ -78,19 +79,6 @@ class AgencyPatch(BaseModel):
 
 class AgencyOut(AgencyIn):
     model_config = ConfigDict(from_attributes=True)
-
-
-class ImportProblem(BaseModel):
-    """One bad feature or row: where it is (feature index or CSV line) and what is wrong."""
-
-    where: str
-    reason: str
-
-
-class ImportResult(BaseModel):
-    imported: int
-    skipped: list[ImportProblem] = []
-    details: dict[str, Any] = {}
 
 
 class AreasImportedPayload(BaseModel):
