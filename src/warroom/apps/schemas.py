@@ -49,6 +49,7 @@ class AppIn(BaseModel):
     retries: int = Field(2, ge=1, le=10, description="Consecutive failing checks before the app is down.")
     maintenance: list[MaintenanceWindow] = Field(default_factory=list, max_length=MAX_WINDOWS)
     enabled: bool = True
+    status_page: bool = Field(True, description="Listed on the public status page (name, state and uptime only).")
 
 
 class AppPatch(BaseModel):
@@ -65,6 +66,7 @@ class AppPatch(BaseModel):
     retries: int | None = Field(None, ge=1, le=10)
     maintenance: list[MaintenanceWindow] | None = Field(None, max_length=MAX_WINDOWS)
     enabled: bool | None = None
+    status_page: bool | None = None
 
 
 class StatusOut(BaseModel):
@@ -88,6 +90,7 @@ class AppOut(BaseModel):
     retries: int
     maintenance: list[MaintenanceWindow]
     enabled: bool
+    status_page: bool
     status: StatusOut
 
 

@@ -87,7 +87,7 @@ class AppService:
             public_url=data.public_url, contact=data.contact,
             probes=[p.model_dump(mode="json") for p in data.probes], interval_s=data.interval_s,
             retries=data.retries, maintenance=[w.model_dump(mode="json") for w in data.maintenance],
-            enabled=data.enabled,
+            enabled=data.enabled, status_page=data.status_page,
         )
 
     def import_file(self, path: Path, *, actor: Principal) -> ImportResult:
@@ -299,6 +299,7 @@ class AppService:
             public_url=app.public_url, contact=app.contact, probes=list(app.probes or []),
             interval_s=app.interval_s, retries=app.retries,
             maintenance=WINDOWS.validate_python(app.maintenance or []), enabled=app.enabled,
+            status_page=app.status_page,
             status=StatusOut(
                 state=status.state, since=status.since, last_checked=status.last_checked,  # type: ignore[arg-type]
                 observed=status.observed, latency_ms=status.latency_ms,  # type: ignore[arg-type]
