@@ -146,6 +146,42 @@ class CameraSettings(Section):
         return value
 
 
+class AppSettings(Section):
+    probe_concurrency: int = Field(64, ge=1, le=5000, description="App probes in flight at the same time.")
+    raw_retention_hours: int = Field(
+        48, ge=6, le=24 * 30, description="Hours raw probe samples are kept before only rollups remain."
+    )
+    rollup_5m_days: int = Field(8, ge=1, le=90, description="Days the 5-minute rollups are kept.")
+    rollup_1h_days: int = Field(
+        400, ge=31, le=3650, description="Days the hourly rollups are kept (SLA reports, 90-day status bars)."
+    )
+    metrics_retention_days: int = Field(
+        90, ge=1, le=3650, description="Days the metrics apps push about themselves are kept."
+    )
+    ingest_rate_limit: str = Field(
+        "600/minute",
+        description="Pushes (metrics or events requests) one app key may make, in the `limits` "
+        "notation: `N/second|minute|hour`. More get a 429 with Retry-After.",
+    )
+    ingest_max_points: int = Field(1000, ge=1, le=100_000, description="Metric points accepted in one push.")
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate-limit counters live: `memory://` (one server) or `redis://host:6379` "
+        "when several servers must share them.",
+    )
+
+    @field_validator("ingest_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as err:
+            raise ValueError(f"bad rate limit {value!r}: write it like 600/minute or 10/second") from err
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -184,6 +220,10 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings, description="The dashboard's map and language.")
     cameras: CameraSettings = Field(
         default_factory=CameraSettings, description="Camera health checks, snapshots and credentials."
+    )
+    apps: AppSettings = Field(
+        default_factory=AppSettings,
+        description="The app portfolio: probing, how long results and pushed metrics are kept, ingest limits.",
     )
 
     @field_validator("bus_url")

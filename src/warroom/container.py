@@ -50,5 +50,5 @@ def build_warroom(settings: Settings) -> WarRoom:
     apps = AppService(db, bus, audit, city)
     return WarRoom(
         settings=settings, db=db, bus=bus, audit=audit, city=city, auth=auth, cameras=cameras, sweeper=sweeper,
-        apps=apps, app_sweeper=AppSweeper(apps, bus),
+        apps=apps, app_sweeper=AppSweeper(apps, bus, concurrency=settings.apps.probe_concurrency),
     )
