@@ -14,6 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 import warroom
 from warroom.apps.api import router as apps_router
+from warroom.apps.ingest_api import router as ingest_router
+from warroom.apps.sla_api import router as sla_router
 from warroom.auth.api import router as auth_router
 from warroom.cameras.api import router as cameras_router
 from warroom.city.api import router as city_router
@@ -21,10 +23,14 @@ from warroom.container import WarRoom
 from warroom.web.dashboard import router as dashboard_router
 from warroom.web.errors import install_error_handlers
 from warroom.web.events_api import router as events_router
+from warroom.web.prometheus import router as prometheus_router
 from warroom.web.security import BodyLimit, SecurityHeaders, content_security_policy
+from warroom.web.status import api_router as status_api_router
+from warroom.web.status import router as status_router
 
 API_PREFIX = "/api/v1"
 CITY_WATCH_S = 10.0
+PRUNE_EVERY_S = 3600.0
 _LOG = logging.getLogger(__name__)
 
 
@@ -44,6 +50,8 @@ def create_app(wr: WarRoom, *, run_sweeps: bool = False, demo_apps: bool = False
         if run_sweeps:
             tasks.append(asyncio.create_task(wr.sweeper.run_forever(), name="camera-sweep"))
             tasks.append(asyncio.create_task(wr.app_sweeper.run_forever(), name="app-sweep"))
+            tasks.append(asyncio.create_task(wr.app_rollups.run_forever(), name="app-rollup"))
+            tasks.append(asyncio.create_task(_prune_pushed(wr), name="app-ingest-prune"))
         try:
             yield
         finally:
@@ -65,9 +73,12 @@ def create_app(wr: WarRoom, *, run_sweeps: bool = False, demo_apps: bool = False
     app.add_middleware(BodyLimit, limit=wr.settings.server.max_request_bytes)
     app.add_middleware(SecurityHeaders, csp=content_security_policy(wr.settings.map.tile_url))
     install_error_handlers(app)
-    for router in (events_router, auth_router, city_router, cameras_router, apps_router):
+    for router in (events_router, auth_router, city_router, cameras_router, sla_router, apps_router, ingest_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(dashboard_router)
+    app.include_router(status_api_router, prefix=API_PREFIX)
+    app.include_router(status_router)  # public: /status, /status/{agency}, /status.json
+    app.include_router(prometheus_router)  # /metrics, for a Prometheus server's API key
     if demo_apps:
         from warroom.demo.apps import router as demo_apps_router  # only the demo serves fake apps
 
@@ -89,3 +100,13 @@ async def _watch_city(wr: WarRoom) -> None:
             _LOG.info("areas changed (version %d); lookup index refreshed", event.payload.areas_version)
             wr.bus.publish(event)
 
+
+
+async def _prune_pushed(wr: WarRoom) -> None:
+    """Drop pushed metrics, events and push receipts past their retention, once an hour."""
+    while True:
+        try:
+            await run_in_threadpool(wr.app_ingest.prune)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the job
+            _LOG.warning("could not prune pushed app metrics and events", exc_info=True)
+        await asyncio.sleep(PRUNE_EVERY_S)

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from warroom.apps.ingest import IngestService
+from warroom.apps.rollup import RollupService
+from warroom.apps.sla import SlaReports
 from warroom.apps.service import AppService
+from warroom.apps.status_page import StatusPageService
 from warroom.apps.sweep import AppSweeper
+from warroom.apps.tiles import TileService
+from warroom.auth.appkeys import AppKeys
 from warroom.auth.audit import AuditLog
 from warroom.auth.service import AuthService
 from warroom.bus import EventBus, create_bus
@@ -32,6 +38,11 @@ class WarRoom:
     sweeper: CameraSweeper
     apps: AppService
     app_sweeper: AppSweeper
+    app_rollups: RollupService
+    app_sla: SlaReports
+    status_page: StatusPageService
+    app_ingest: IngestService
+    wall_tiles: TileService
 
     def close(self) -> None:
         self.sweeper.close()
@@ -47,8 +58,14 @@ def build_warroom(settings: Settings) -> WarRoom:
     auth = AuthService(db, settings.auth, audit, city)
     cameras = CameraService(db, bus, audit, city, settings)
     sweeper = CameraSweeper(cameras, bus, settings.cameras)
-    apps = AppService(db, bus, audit, city)
+    app_rollups = RollupService(db, settings.apps, timezone=settings.cameras.timezone)
+    apps = AppService(db, bus, audit, city, rollups=app_rollups)
     return WarRoom(
         settings=settings, db=db, bus=bus, audit=audit, city=city, auth=auth, cameras=cameras, sweeper=sweeper,
         apps=apps, app_sweeper=AppSweeper(apps, bus, concurrency=settings.apps.probe_concurrency),
+        app_rollups=app_rollups,
+        app_sla=SlaReports(db, app_rollups, city),
+        status_page=StatusPageService(db, audit, city, app_rollups, settings.cameras.timezone),
+        app_ingest=IngestService(db, bus, city, AppKeys(db, audit), settings.apps),
+        wall_tiles=TileService(db, audit, city, settings.cameras.timezone),
     )

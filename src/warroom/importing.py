@@ -22,6 +22,8 @@ M = TypeVar("M", bound=BaseModel)
 Row = tuple[str, dict[str, Any]]
 # A row that was bad before it could be validated carries its reason under this key.
 ROW_ERROR = "__error__"
+MAX_YAML_BYTES = 16 << 20
+MAX_YAML_VALUES = 1_000_000  # ~100 per app for 10,000 apps; a bomb stands for billions
 
 
 class ImportProblem(BaseModel):
@@ -51,6 +53,52 @@ def load_json(path: Path, text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise InvalidInput(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from err
+
+
+def load_yaml(path: Path, text: str) -> Any:
+    """YAML as plain lists, dicts and scalars (`safe_load`: no tags that build Python objects).
+
+    Bounded, because a few lines of anchors and aliases can stand for billions of values (the
+    "billion laughs"): PyYAML shares the aliased parts, but anything walking them later would
+    not. A file over MAX_YAML_BYTES, or one that expands to over MAX_YAML_VALUES values, is refused
+    before anything else reads it.
+    """
+    import yaml
+
+    if len(text) > MAX_YAML_BYTES:
+        raise InvalidInput(f"{path}: over {MAX_YAML_BYTES // (1 << 20)} MiB; split the file")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        raise InvalidInput(f"{path}: not valid YAML ({where}{err.problem or err.context})") from err
+    except yaml.YAMLError as err:
+        raise InvalidInput(f"{path}: not valid YAML ({err})") from err
+    if _expands_beyond(data, MAX_YAML_VALUES):
+        raise InvalidInput(
+            f"{path}: expands to over {MAX_YAML_VALUES:,} values (anchors and aliases repeating each other?); refused"
+        )
+    return data
+
+
+def _expands_beyond(data: Any, limit: int) -> bool:
+    """Whether walking `data` as a tree (aliases counted each time they are used) visits over `limit` values.
+
+    Stops as soon as it knows, so a bomb costs `limit` steps, and a self-referencing alias ends too.
+    """
+    seen, stack = 0, [data]
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def csv_rows(path: Path, text: str, columns: Sequence[str], required: Sequence[str]) -> list[Row]:

@@ -146,10 +146,10 @@ def test_the_sweep_checks_every_app_and_survives_one_that_breaks(
     sweeper = agencies.app_sweeper
     real_check = sweeper.check
 
-    async def check(job: Any, session: Any) -> CheckOut:
+    async def check(job: Any, session: Any, *rest: Any) -> CheckOut:
         if job.app_id == bad:
             raise RuntimeError("boom")
-        return await real_check(job, session)
+        return await real_check(job, session, *rest)
 
     monkeypatch.setattr(sweeper, "check", check)
 
@@ -203,7 +203,3 @@ def test_import_names_every_bad_line_and_imports_nothing(agencies: WarRoom, tmp_
     assert "ftp" in wheres[0][1] and "unknown agency 'DINAS_X'" in wheres[1][1]
     assert "probes must be JSON" in wheres[2][1] and "criticality" in wheres[3][1]
     assert "nothing was imported" in err.value.message and agencies.apps.count() == 0
-    yaml = tmp_path / "apps.yaml"
-    yaml.write_text("- name: x\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="YAML is not supported"):
-        agencies.apps.import_file(yaml, actor=ME)

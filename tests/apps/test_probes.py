@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
-import ipaddress
 import socket
 import ssl
 import threading
@@ -22,14 +20,11 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from pydantic import TypeAdapter, ValidationError
 
 from warroom.apps.conditions import ConditionError, evaluate, parse_condition
 from warroom.apps.probes import MAX_REDIRECTS, ProbeConfig, ProbeResult, run_probe
+from warroom.demo.tls import write_self_signed
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(ProbeConfig)
 HUGE = 100 * 1024 * 1024
@@ -38,22 +33,7 @@ CERT_DAYS = 10
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for localhost and 127.0.0.1 that expires CERT_DAYS from now."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=CERT_DAYS))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    return cert_path, key_path
+    return write_self_signed(folder, CERT_DAYS)
 
 
 def closed_port() -> int:

@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 
 from conftest import add_user, bearer
 from warroom.app import create_app
+from warroom.apps.schemas import AppIn
 from warroom.auth.deps import Access
 from warroom.auth.principal import ROLES, cli_principal
+from warroom.auth.schemas import AppKeyIn
 from warroom.city.schemas import AgencyIn
 from warroom.container import WarRoom
 
@@ -100,3 +102,31 @@ def test_admin_only_routes(wr: WarRoom) -> None:
         ("DELETE", "/api/v1/auth/apikeys/{key_id}"), ("POST", "/api/v1/agencies"), ("PATCH", "/api/v1/agencies/{code}"),
     }
     assert expected <= admin_only
+
+
+# Routes that also admit an API key carrying a scope (an app's own push key), and why.
+SCOPED = {
+    ("POST", "/api/v1/apps/{app_id}/metrics"): "an app pushing its own metrics",
+    ("POST", "/api/v1/apps/{app_id}/events"): "an app pushing its own events",
+}
+
+
+def test_app_keys_are_refused_everywhere_but_their_own_pushes(wr: WarRoom, client: TestClient) -> None:
+    routes = api_routes(wr)
+    assert {(m, p) for m, p, r in routes if access_of(r)[0].scope_prefix is not None} == set(SCOPED)
+    wr.city.create_agency(AgencyIn(code="DISPU", name="Dinas Pekerjaan Umum"), actor=cli_principal())
+    probe = {"type": "tcp", "host": "127.0.0.1", "port": 9}
+    ids = [wr.apps.create(AppIn(name=f"App {i}", agency_code="DISPU", probes=[probe]), actor=cli_principal()).id for i in (1, 2)]  # type: ignore[list-item]
+    assert ids == [1, 2]
+    key = {"X-API-Key": wr.app_ingest.create_key(2, AppKeyIn(), actor=cli_principal()).key}
+    checked = 0
+    for method, path, route in routes:
+        (access,) = access_of(route)
+        if access.public:
+            continue
+        response = client.request(method, concrete(path), headers=key)  # app 1: not the key's app
+        assert response.status_code == 403, f"{method} {path} let app 2's key through"
+        expected = "another app" if (method, path) in SCOPED else "app key"
+        assert expected in response.json()["error"]["message"], (method, path, response.text)
+        checked += 1
+    assert checked >= 20

@@ -1,8 +1,10 @@
-"""App portfolios in: CSV or JSON, every bad row named by line (or item), all or nothing.
+"""App portfolios in: CSV, JSON or YAML, every bad row named by line (or item), all or nothing.
 
 CSV has one app per row with the columns below; `probes` and `maintenance` hold JSON (a list of
 probe objects, a list of {"start", "end"} windows). JSON is a list of app objects (or
-{"apps": [...]}) shaped like the API's body. YAML is not read: save it as JSON.
+{"apps": [...]}) shaped like the API's body. YAML (`.yaml`, `.yml`) is the same shape written as
+YAML, read with `safe_load` and bounded in size and in what its aliases expand to
+(`warroom.importing.load_yaml`), since portfolios are often kept next to other YAML config.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from warroom.importing import (
     Row,
     csv_rows,
     load_json,
+    load_yaml,
     parse_bool,
     read_text,
     validate_rows,
@@ -32,11 +35,12 @@ JSON_COLUMNS = ("probes", "maintenance")
 
 def read_apps(path: Path) -> tuple[list[tuple[str, AppIn]], list[ImportProblem]]:
     """(where, app) for every good row, and a problem for every bad one."""
-    if path.suffix.lower() in (".yaml", ".yml"):
-        raise InvalidInput(f"{path}: YAML is not supported; use CSV or JSON")
     text = read_text(path)
-    if path.suffix.lower() == ".json":
-        rows = _json_rows(path, text)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        rows = _item_rows(path, load_json(path, text), "JSON")
+    elif suffix in (".yaml", ".yml"):
+        rows = _item_rows(path, load_yaml(path, text), "YAML")
     else:
         rows = csv_rows(path, text, COLUMNS, REQUIRED)
     apps, problems = validate_rows(rows, AppIn, _clean)
@@ -45,14 +49,15 @@ def read_apps(path: Path) -> tuple[list[tuple[str, AppIn]], list[ImportProblem]]
     return apps, problems
 
 
-def _json_rows(path: Path, text: str) -> list[Row]:
-    data = load_json(path, text)
+def _item_rows(path: Path, data: Any, kind: str) -> list[Row]:
+    """("item N", values) for a JSON or YAML list of apps, or the list under "apps"."""
     if isinstance(data, dict):
         data = data.get("apps")
     if not isinstance(data, list):
-        raise InvalidInput(f'{path}: expected a JSON list of apps (or {{"apps": [...]}})')
+        raise InvalidInput(f'{path}: expected a {kind} list of apps (or {{"apps": [...]}})')
+    what = "a JSON object" if kind == "JSON" else "a YAML mapping (name: ..., agency_code: ...)"
     return [
-        (f"item {i}", item if isinstance(item, dict) else {ROW_ERROR: "each app must be a JSON object"})
+        (f"item {i}", item if isinstance(item, dict) else {ROW_ERROR: f"each app must be {what}"})
         for i, item in enumerate(data)
     ]
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from warroom.apps.importing import read_apps
 from warroom.apps.models import App, AppStatus, AppStatusChange, ProbeSample
 from warroom.apps.probes import ProbeConfig, ProbeResult
+from warroom.apps.rollup import RollupService
 from warroom.apps.schemas import (
     AppIn,
     AppOut,
@@ -27,19 +29,18 @@ from warroom.apps.schemas import (
     ProbeResultOut,
     StatusChangeOut,
     StatusOut,
-    UptimeWindow,
 )
-from warroom.apps.state import HEALTHY, Decision, decide, first_error, observe, percentile
+from warroom.apps.state import HEALTHY, Decision, decide, first_error, observe
 from warroom.auth.audit import AuditLog
 from warroom.auth.principal import Principal
 from warroom.bus import EventBus
 from warroom.city.service import CityService
+from warroom.config import AppSettings
 from warroom.db import Database, utcnow
 from warroom.errors import NotFound
 from warroom.importing import ImportProblem, ImportResult, fail_if_problems
 
 _LOG = logging.getLogger(__name__)
-UPTIME_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 PROBES: TypeAdapter[list[ProbeConfig]] = TypeAdapter(list[ProbeConfig])
 WINDOWS: TypeAdapter[list[MaintenanceWindow]] = TypeAdapter(list[MaintenanceWindow])
 
@@ -63,8 +64,11 @@ class ProbeJob:
 
 
 class AppService:
-    def __init__(self, db: Database, bus: EventBus, audit: AuditLog, city: CityService) -> None:
+    def __init__(
+        self, db: Database, bus: EventBus, audit: AuditLog, city: CityService, *, rollups: RollupService | None = None
+    ) -> None:
         self._db = db
+        self._rollups = rollups or RollupService(db, AppSettings())
         self._bus = bus
         self._audit = audit
         self._city = city
@@ -185,29 +189,11 @@ class AppService:
             return [StatusChangeOut(at=r.at, from_state=r.from_state, to_state=r.to_state, error=r.error) for r in rows]  # type: ignore[arg-type]
 
     def uptime(self, app_id: int, now: datetime | None = None) -> AppUptime:
-        """Uptime and latency p50/p95 over 24 h / 7 d / 30 d, from the raw samples.
+        """Uptime and latency p50/p95 over 24 h / 7 d / 30 d, from rollups and raw samples combined.
 
-        One indexed range read of the longest window, then sliced here: the same answer on SQLite
-        and PostgreSQL, and at one sample per 20 s a month is ~130,000 small rows at most.
+        Delegated to `apps.rollup` (the only place that knows the storage tiers).
         """
-        now = now or utcnow()
-        longest = max(UPTIME_WINDOWS.values())
-        with self._db.session() as s:
-            self._app(s, app_id)
-            rows = s.execute(
-                select(ProbeSample.at, ProbeSample.ok, ProbeSample.latency_ms)
-                .where(ProbeSample.app_id == app_id, ProbeSample.at > now - longest, ProbeSample.at <= now)
-            ).all()
-        windows = {}
-        for name, span in UPTIME_WINDOWS.items():
-            inside = [r for r in rows if r.at > now - span]
-            latencies = [r.latency_ms for r in inside if r.ok and r.latency_ms is not None]
-            windows[name] = UptimeWindow(
-                samples=len(inside),
-                uptime=round(sum(1 for r in inside if r.ok) / len(inside), 6) if inside else None,
-                p50_ms=percentile(latencies, 50), p95_ms=percentile(latencies, 95),
-            )
-        return AppUptime(**windows)  # type: ignore[arg-type]
+        return self._rollups.uptime(app_id, now)
 
     # ---- checks -----------------------------------------------------------------------------
 
@@ -235,42 +221,69 @@ class AppService:
 
         Returns the decision and the event to publish when the state changed.
         """
+        outcome = self.record_many([(app_id, results)], now=now)[0]
+        if outcome is None:
+            raise NotFound(f"no app with id {app_id}")
+        return outcome
+
+    def record_many(
+        self, checks: Sequence[tuple[int, Sequence[tuple[str, ProbeResult]]]], *, now: datetime | None = None
+    ) -> list[tuple[Decision, AppStatusChanged | None] | None]:
+        """Store many checks in one transaction, each decided exactly as `record` would, in order.
+
+        The sweep writes every check that finished while the previous write was going on
+        together (group commit): one read of the apps and their status and one write per table
+        instead of a transaction per app, which is what lets one process keep up with thousands
+        of apps. Per check: the decision and the event to publish, or None for an app deleted
+        since it was loaded (the others are stored all the same).
+        """
         now = now or utcnow()
-        probe_results = [r for _, r in results]
+        ids = sorted({app_id for app_id, _ in checks})
+        outcomes: list[tuple[Decision, AppStatusChanged | None] | None] = []
         with self._db.session() as s:
-            app = self._app(s, app_id)
-            status = self._status(s, app_id)
-            windows = WINDOWS.validate_python(app.maintenance or [])
-            decision = decide(
-                status.state, status.streak, observe(probe_results), app.retries,
-                in_maintenance=any(w.covers(now) for w in windows),
-            )
-            latencies = [r.latency_ms for r in probe_results if r.latency_ms is not None]
-            latency = max(latencies) if latencies else None
-            previous = status.state
-            error = first_error(probe_results)
-            status.observed, status.streak, status.last_checked = decision.observed, decision.streak, now
-            status.latency_ms = latency
-            status.results = [result_out(kind, r).model_dump() for kind, r in results]
-            if decision.observed != "maintenance":  # planned outages do not count against uptime
-                s.add(ProbeSample(
-                    app_id=app_id, at=now, ok=decision.observed in HEALTHY,
-                    degraded=decision.observed == "degraded", latency_ms=latency,
-                ))
-            event = None
-            if decision.changed_from(previous):
-                status.state, status.since = decision.state, now
-                s.add(AppStatusChange(app_id=app_id, at=now, from_state=previous, to_state=decision.state, error=error))
-                agency = self._city.agency_code(s, app.agency_id)
-                event = AppStatusChanged(
-                    source=f"app:{app_id}", agency_code=agency,
-                    payload=AppStatusChangedPayload(
-                        app_id=app_id, name=app.name, agency_code=agency, from_state=previous,  # type: ignore[arg-type]
-                        to_state=decision.state, error=error,  # type: ignore[arg-type]
-                    ),
-                )
-                _log_change(app_id, app.name, previous, decision.state, error)
-        return decision, event
+            apps = {r.id: r for r in s.execute(
+                select(App.id, App.name, App.agency_id, App.retries, App.maintenance).where(App.id.in_(ids)))}
+            statuses = {r.app_id: r._asdict() for r in s.execute(
+                select(AppStatus.app_id, AppStatus.state, AppStatus.since, AppStatus.streak)
+                .where(AppStatus.app_id.in_(ids)))}
+            samples: list[dict[str, object]] = []
+            changes: list[dict[str, object]] = []
+            touched: dict[int, dict[str, Any]] = {}
+            agencies: dict[int, str] | None = None
+            for app_id, results in checks:
+                app, status = apps.get(app_id), statuses.get(app_id)
+                if app is None or status is None:
+                    outcomes.append(None)
+                    continue
+                previous = status["state"]
+                decision = _apply_check(status, app.retries, app.maintenance, results, now)
+                touched[app_id] = status
+                if decision.observed != "maintenance":  # planned outages do not count against uptime
+                    samples.append({"app_id": app_id, "at": now, "ok": decision.observed in HEALTHY,
+                                    "degraded": decision.observed == "degraded", "latency_ms": status["latency_ms"]})
+                event = None
+                if decision.changed_from(previous):
+                    error = first_error([r for _, r in results])
+                    changes.append({"app_id": app_id, "at": now, "from_state": previous, "to_state": decision.state,
+                                    "error": error})
+                    agencies = agencies if agencies is not None else self._city.agency_codes(s)
+                    agency = agencies[app.agency_id]
+                    event = AppStatusChanged(
+                        source=f"app:{app_id}", agency_code=agency,
+                        payload=AppStatusChangedPayload(
+                            app_id=app_id, name=app.name, agency_code=agency, from_state=previous,  # type: ignore[arg-type]
+                            to_state=decision.state, error=error,  # type: ignore[arg-type]
+                        ),
+                    )
+                    _log_change(app_id, app.name, previous, decision.state, error)
+                outcomes.append((decision, event))
+            if touched:  # bulk UPDATE by primary key: one statement, many rows
+                s.execute(update(AppStatus), list(touched.values()))
+            if samples:
+                s.execute(insert(ProbeSample), samples)
+            if changes:
+                s.execute(insert(AppStatusChange), changes)
+        return outcomes
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -305,6 +318,26 @@ class AppService:
                 observed=status.observed, latency_ms=status.latency_ms,  # type: ignore[arg-type]
             ),
         )
+
+
+def _apply_check(
+    status: dict[str, Any], retries: int, maintenance: list[dict[str, str]] | None,
+    results: Sequence[tuple[str, ProbeResult]], now: datetime,
+) -> Decision:
+    """Decide one check against the app's status row (as a dict) and update the row with it."""
+    probe_results = [r for _, r in results]
+    windows = WINDOWS.validate_python(maintenance) if maintenance else []
+    decision = decide(
+        status["state"], status["streak"], observe(probe_results), retries,
+        in_maintenance=any(w.covers(now) for w in windows),
+    )
+    latencies = [r.latency_ms for r in probe_results if r.latency_ms is not None]
+    status.update(observed=decision.observed, streak=decision.streak, last_checked=now,
+                  latency_ms=max(latencies) if latencies else None,
+                  results=[result_out(kind, r).model_dump() for kind, r in results])
+    if decision.changed_from(status["state"]):
+        status.update(state=decision.state, since=now)
+    return decision
 
 
 def result_out(kind: str, result: ProbeResult) -> ProbeResultOut:

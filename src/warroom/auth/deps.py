@@ -61,12 +61,23 @@ def authenticate(request: Request) -> Principal:
 
 
 class Access:
-    def __init__(self, roles: Iterable[str] | None) -> None:
+    """Who may call a route: `roles`, or also (with `scope_prefix`) an API key carrying such a scope.
+
+    A scoped route (an app pushing its own metrics) must still check that the scope names the
+    resource in its path; this only says the caller is the right kind.
+    """
+
+    def __init__(self, roles: Iterable[str] | None, *, scope_prefix: str | None = None) -> None:
         self.roles: frozenset[str] | None = None if roles is None else frozenset(roles)
+        self.scope_prefix = scope_prefix
 
     @property
     def public(self) -> bool:
         return self.roles is None
+
+    def admits_scope(self, principal: Principal) -> bool:
+        prefix = self.scope_prefix
+        return prefix is not None and principal.via == "apikey" and any(s.startswith(prefix) for s in principal.scopes)
 
     def __call__(
         self,
@@ -79,7 +90,9 @@ class Access:
             return principal
         if not principal.authenticated:
             raise Unauthorized("sign in first: use the dashboard login, a bearer token or an API key")
-        if principal.role not in self.roles:
+        if principal.role not in self.roles and not self.admits_scope(principal):
+            if principal.role is None:
+                raise Forbidden("an app key may only push its own app's metrics and events, nothing else")
             raise Forbidden(
                 f"your role ({principal.role}) may not do this; it needs one of: {', '.join(sorted(self.roles))}"
             )
@@ -90,15 +103,21 @@ class Access:
         return principal
 
     def __repr__(self) -> str:
-        return "Access(public)" if self.roles is None else f"Access({sorted(self.roles)})"
+        if self.roles is None:
+            return "Access(public)"
+        scoped = f", scope_prefix={self.scope_prefix!r}" if self.scope_prefix else ""
+        return f"Access({sorted(self.roles)}{scoped})"
 
 
 PUBLIC = Access(None)
 STAFF_ONLY = Access(STAFF)
 OPERATORS = Access({"admin", "operator"})
 ADMIN = Access({"admin"})
+# Admins, or an app's own key (`auth.appkeys`); the route checks the key is for the app in its path.
+APP_PUSH = Access({"admin"}, scope_prefix="app:")
 
 Caller = Annotated[Principal, Depends(PUBLIC)]
 Staff = Annotated[Principal, Depends(STAFF_ONLY)]
 Operator = Annotated[Principal, Depends(OPERATORS)]
 Admin = Annotated[Principal, Depends(ADMIN)]
+AppPush = Annotated[Principal, Depends(APP_PUSH)]

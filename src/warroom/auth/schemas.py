@@ -131,3 +131,27 @@ class AuditEntryOut(BaseModel):
     ip: str | None
     outcome: str
     details: Any = None
+
+
+class AppKeyIn(Strict):
+    name: str | None = Field(
+        None, min_length=1, max_length=100,
+        description="A label (which deployment uses the key); default: the app's name.",
+    )
+    expires_in_days: int | None = Field(None, ge=1, le=3650, description="Default: never.")
+
+
+class AppKeyOut(BaseModel):
+    """An app's push key, as listed: never the key itself."""
+
+    id: int
+    app_id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class AppKeyCreated(AppKeyOut):
+    key: str = Field(description="Shown once; only its hash is stored.")

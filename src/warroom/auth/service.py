@@ -202,9 +202,10 @@ class AuthService:
                 return None
             if cred.last_used_at is None or now - cred.last_used_at > LAST_USED_RESOLUTION:
                 cred.last_used_at = now
-            if cred.kind == "apikey":
+            if cred.kind in ("apikey", "appkey"):
+                # An app key (`auth.appkeys`) has no role: only routes accepting its scope admit it.
                 return Principal(
-                    name=f"apikey:{cred.name}", role=cred.role, kind="apikey", ip=ip,  # type: ignore[arg-type]
+                    name=f"{cred.kind}:{cred.name}", role=cred.role, kind="apikey", ip=ip,  # type: ignore[arg-type]
                     credential_id=cred.id, via="apikey", scopes=frozenset(cred.scopes or ()),
                     agency_code=self._agency_code(s, cred.agency_id),
                 )

@@ -58,7 +58,7 @@ def import_cameras(file: FileArg, data_dir: DataDirOption = None, config: Config
 
 @import_app.command("apps")
 def import_apps(file: FileArg, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
-    """Apps from CSV (name,agency_code,probes[,category,criticality,public_url,contact,interval_s,retries,maintenance,enabled]; probes and maintenance as JSON) or a JSON list of apps. YAML is not supported."""
+    """Apps from CSV (name,agency_code,probes[,category,criticality,public_url,contact,interval_s,retries,maintenance,enabled]; probes and maintenance as JSON), or a JSON or YAML list of apps shaped like the API's body."""
     wr = open_warroom(config, data_dir)
     _report(wr.apps.import_file(file, actor=cli_principal()), "apps")
 

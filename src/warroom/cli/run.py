@@ -15,6 +15,7 @@ from warroom.auth.schemas import UserIn
 from warroom.cli.base import ConfigOption, DataDirOption, app, console, open_warroom
 from warroom.container import WarRoom
 from warroom.demo.seed import seed_demo
+from warroom.demo.tls import start_demo_tls
 
 SHUTDOWN_GRACE_S = 3
 HostOption = Annotated[str | None, typer.Option("--host", help="Bind address (default from settings: 127.0.0.1).")]
@@ -35,11 +36,16 @@ def demo(
 ) -> None:
     """Run the whole war room (SQLite in the data dir unless WARROOM_DATABASE_URL is set): migrate, load the city, agencies and an admin, then serve."""
     wr = open_warroom(config, data_dir)
-    summary = seed_demo(wr, city, apps_base_url=f"http://127.0.0.1:{port or wr.settings.server.port}/demo-apps")
-    for line in summary:
-        console.print(line, highlight=False)
-    password = _ensure_admin(wr)
-    _serve(wr, host, port, admin_password=password, demo_apps=True)
+    tls = start_demo_tls(wr.settings.data_dir)  # the demo app whose certificate is about to expire
+    try:
+        summary = seed_demo(wr, city, apps_base_url=f"http://127.0.0.1:{port or wr.settings.server.port}/demo-apps",
+                            tls_port=tls.port)
+        for line in summary:
+            console.print(line, highlight=False)
+        password = _ensure_admin(wr)
+        _serve(wr, host, port, admin_password=password, demo_apps=True)
+    finally:
+        tls.stop()
 
 
 @app.command()

@@ -64,6 +64,33 @@ def bench_health(
     _print_result(run(cameras, city, workers), as_json)
 
 
+@bench_app.command("probes")
+def bench_probes(
+    targets: Annotated[int, typer.Option("--targets", min=10, help="HTTP targets (one app each) in a sweep.")] = 10_000,
+    slow_share: Annotated[
+        float, typer.Option("--slow-share", min=0, max=0.5, help="Share of targets answering only after the timeout.")
+    ] = 0.02,
+    refused_share: Annotated[
+        float, typer.Option("--refused-share", min=0, max=0.5, help="Share of targets on a port nothing listens on.")
+    ] = 0.02,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=60, help="Each probe's timeout_s.")] = 2.0,
+    duration: Annotated[
+        float, typer.Option("--duration", min=1, help="Seconds of the 146-apps-at-20-s CPU measurement.")
+    ] = 60.0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=5000, help="Probes in flight (apps.probe_concurrency) for the sweeps.")
+    ] = 500,
+    sweeps: Annotated[int, typer.Option("--sweeps", min=2, help="Sweeps timed; the slowest is reported.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+) -> None:
+    """Real app sweeps over local HTTP targets (some slow, some refusing), and the CPU of 146 apps every 20 s."""
+    from warroom.bench.probes import run
+
+    result = run(targets, slow_share=slow_share, refused_share=refused_share, timeout=timeout, duration=duration,
+                 concurrency=concurrency, sweeps=sweeps)
+    _print_result(result, as_json)
+
+
 def _print_result(result: dict[str, object], as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, indent=2))

@@ -4,8 +4,9 @@ The fake services are routes of the demo's own server under `/demo-apps/`, so th
 second port and nothing to start or stop: the app sweep probes the war room itself (146 apps at
 20 s are ~7 small requests a second). What a route does is in its path: `ok` answers at once,
 `slow` takes longer than the probe's latency budget (degraded), `flap` fails for one minute in
-three, `error` always answers 500. One app points its TCP probe at a closed port (refused).
-The URLs carry the port of the first `warroom demo` run; another `--port` later leaves them stale.
+three, `error` always answers 500. One app points its TCP probe at a closed port (refused), and
+one is served over HTTPS by `demo.tls` with a certificate about to expire (degraded).
+Each `warroom demo` re-points the demo apps at the ports of that run (`repoint_demo_apps`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import random
 import time
 import zlib
 
+from urllib.parse import urlsplit
+
 from fastapi import APIRouter, Response
 
-from warroom.apps.probes import HttpProbe, TcpProbe
-from warroom.apps.schemas import AppIn, Criticality
+from warroom.apps.probes import HttpProbe, ProbeConfig, TcpProbe, TlsProbe
+from warroom.apps.schemas import AppIn, AppPatch, Criticality
+from warroom.apps.service import AppFilter
+from warroom.auth.principal import cli_principal
+from warroom.container import WarRoom
 
 router = APIRouter(prefix="/demo-apps", include_in_schema=False)
 DEMO_APPS = 146
@@ -26,6 +32,8 @@ SLOW_S = 1.2
 FLAP_PERIOD_S = 180
 FLAP_DOWN_S = 60
 REFUSED_PORT = 9  # the "discard" port: nothing listens on it on a normal machine
+CERT_APP = 8  # the app whose certificate is about to expire
+TLS_PREFIX = "/demo-apps/tls/"
 
 # Real-sounding names per agency; the rest of the 146 are filled from FILLERS below.
 NAMED: dict[str, list[str]] = {
@@ -64,6 +72,8 @@ def _slug(name: str) -> str:
 
 
 def _behaviour(index: int) -> str:
+    if index == CERT_APP:
+        return "cert"
     if index in (50, 120):
         return "error"
     if index == 90:
@@ -87,23 +97,65 @@ def portfolio(codes: list[str]) -> list[tuple[str, str]]:
     return names[:DEMO_APPS]
 
 
-def demo_apps(codes: list[str], base_url: str) -> list[tuple[str, AppIn]]:
-    """The demo portfolio, probing `base_url` (the demo server's `/demo-apps` prefix)."""
+def demo_apps(codes: list[str], base_url: str, tls_port: int | None = None) -> list[tuple[str, AppIn]]:
+    """The demo portfolio, probing `base_url` (the demo server's `/demo-apps` prefix) and, for the
+    app with the expiring certificate, the demo's HTTPS service on `tls_port` (when there is one)."""
     apps = []
     for index, (code, name) in enumerate(portfolio(codes)):
         behaviour = _behaviour(index)
         category, criticality = CATEGORIES[index % len(CATEGORIES)]
         slug = _slug(name)
+        probes: list[ProbeConfig]
         if behaviour == "refused":
-            probe: HttpProbe | TcpProbe = TcpProbe(host="127.0.0.1", port=REFUSED_PORT, timeout_s=3)
+            probes = [TcpProbe(host="127.0.0.1", port=REFUSED_PORT, timeout_s=3)]
+        elif behaviour == "cert" and tls_port is not None:
+            # verify_tls off: the demo's certificate is self-signed; its date is what this app shows.
+            probes = [HttpProbe(url=f"https://127.0.0.1:{tls_port}{TLS_PREFIX}{slug}", verify_tls=False, timeout_s=5,
+                                json_path_condition='json.status == "up"'),
+                      TlsProbe(host="127.0.0.1", port=tls_port, warn_days=30, critical_days=7, timeout_s=5)]
         else:
-            probe = HttpProbe(url=f"{base_url}/{behaviour}/{slug}", max_latency_ms=800, timeout_s=5,
-                              json_path_condition='json.status == "up"' if behaviour == "ok" else None)
+            kind = "ok" if behaviour == "cert" else behaviour
+            probes = [HttpProbe(url=f"{base_url}/{kind}/{slug}", max_latency_ms=800, timeout_s=5,
+                                json_path_condition='json.status == "up"' if kind == "ok" else None)]
         apps.append((f"demo app {index}", AppIn(
             name=name, agency_code=code, category=category, criticality=criticality,
-            public_url=f"https://{slug}.makassarkota.go.id", contact=f"Admin {code}", probes=[probe],
+            public_url=f"https://{slug}.makassarkota.go.id", contact=f"Admin {code}", probes=probes,
         )))
     return apps
+
+
+def repoint_demo_apps(wr: WarRoom, base_url: str, tls_port: int | None) -> int:
+    """Point the demo's apps at this run's ports (the server's `--port`, the HTTPS service's).
+
+    Only probes of the demo's own fake services change: HTTP probes of 127.0.0.1 under
+    `/demo-apps/`, and the TLS probe of an app that also probes `/demo-apps/tls/`. Apps an
+    operator added are left alone. Returns how many apps changed.
+    """
+    changed = 0
+    everyone = [a.id for a in wr.apps.list(AppFilter(), limit=wr.apps.count()).items]  # disabled ones too
+    for job in wr.apps.jobs(app_ids=everyone):
+        probes = [_repointed(p, job.probes, base_url, tls_port) for p in job.probes]
+        if probes != job.probes:
+            wr.apps.update(job.app_id, AppPatch(probes=probes), actor=cli_principal())
+            changed += 1
+    return changed
+
+
+def _repointed(probe: ProbeConfig, siblings: list[ProbeConfig], base_url: str, tls_port: int | None) -> ProbeConfig:
+    if isinstance(probe, HttpProbe):
+        parts = urlsplit(probe.url)
+        if parts.hostname not in ("127.0.0.1", "localhost") or not parts.path.startswith("/demo-apps/"):
+            return probe
+        if parts.path.startswith(TLS_PREFIX):
+            if tls_port is None:
+                return probe
+            return probe.model_copy(update={"url": f"https://127.0.0.1:{tls_port}{parts.path}"})
+        return probe.model_copy(update={"url": base_url + parts.path.removeprefix("/demo-apps")})
+    if isinstance(probe, TlsProbe) and tls_port is not None and probe.host == "127.0.0.1" and any(
+        isinstance(p, HttpProbe) and urlsplit(p.url).path.startswith(TLS_PREFIX) for p in siblings
+    ):
+        return probe.model_copy(update={"port": tls_port})
+    return probe
 
 
 @router.get("/ok/{slug}")

@@ -12,17 +12,21 @@ from pathlib import Path
 
 from warroom.auth.principal import cli_principal
 from warroom.container import WarRoom
-from warroom.demo.apps import demo_apps
+from warroom.demo.apps import demo_apps, repoint_demo_apps
 from warroom.demo.cameras import demo_cameras
 from warroom.demo.sample_city import SAMPLE_CITY_NAME, write_sample_city
 from warroom.errors import InvalidInput
 
 
-def seed_demo(wr: WarRoom, city_dir: Path | None, *, apps_base_url: str | None = None) -> list[str]:
+def seed_demo(
+    wr: WarRoom, city_dir: Path | None, *, apps_base_url: str | None = None, tls_port: int | None = None
+) -> list[str]:
     """Load what the demo needs; returns lines telling the operator what was done.
 
     `apps_base_url` is where the demo server answers for its fake apps (`/demo-apps`); by
-    default the configured server port on this machine.
+    default the configured server port on this machine. `tls_port` is the demo's HTTPS service
+    with the expiring certificate (`demo.tls`), when it runs. Apps seeded by an earlier run are
+    re-pointed at this run's ports.
     """
     lines: list[str] = []
     current = wr.city.city()
@@ -45,11 +49,13 @@ def seed_demo(wr: WarRoom, city_dir: Path | None, *, apps_base_url: str | None =
         wr.cameras.create_many(cameras, actor=cli_principal())
         road = sum(1 for _, c in cameras if c.kind == "road")
         lines.append(f"cameras: registered {road} road and {len(cameras) - road} lorong cameras (synthetic)")
+    base = apps_base_url or f"http://127.0.0.1:{wr.settings.server.port}/demo-apps"
     if wr.apps.count() == 0:
-        base = apps_base_url or f"http://127.0.0.1:{wr.settings.server.port}/demo-apps"
-        apps = demo_apps([a.code for a in wr.city.agencies()], base)
+        apps = demo_apps([a.code for a in wr.city.agencies()], base, tls_port)
         wr.apps.create_many(apps, actor=cli_principal())
         lines.append(f"apps: registered {len(apps)} city apps, probed at the demo's own {base}")
+    elif moved := repoint_demo_apps(wr, base, tls_port):
+        lines.append(f"apps: {moved} demo apps re-pointed at this run's ports ({base})")
     return lines
 
 
