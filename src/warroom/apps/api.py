@@ -17,6 +17,7 @@ from warroom.apps.schemas import (
     CheckOut,
     StatusChangeOut,
 )
+from warroom.apps.overview import AppOverview, LatencyHour, hourly_latency, portfolio_overview
 from warroom.apps.service import AppFilter
 from warroom.auth.deps import Admin, Operator, Staff
 from warroom.web.deps import Services
@@ -46,6 +47,16 @@ def list_apps(
 ) -> AppPage:
     """Apps with their status, filtered and paged (`total` counts all matches)."""
     return wr.apps.list(flt, limit=limit, offset=offset)
+
+
+@router.get("/apps/overview", response_model=AppOverview)
+def apps_overview(
+    wr: Services,
+    _me: Staff,
+    agency: Annotated[str | None, Query(max_length=32, description="Only this agency's apps")] = None,
+) -> AppOverview:
+    """Every enabled app with state, 24-hour uptime and hourly latency: the wall's "Aplikasi" panel."""
+    return portfolio_overview(wr.db, wr.app_rollups, agency=agency)
 
 
 @router.post("/apps", response_model=AppOut, status_code=status.HTTP_201_CREATED)
@@ -90,3 +101,12 @@ def app_history(
 def app_uptime(app_id: int, wr: Services, _me: Staff) -> AppUptime:
     """Uptime and latency p50/p95 over the last 24 h / 7 d / 30 d."""
     return wr.apps.uptime(app_id)
+
+
+@router.get("/apps/{app_id}/latency", response_model=list[LatencyHour])
+def app_latency(
+    app_id: int, wr: Services, _me: Staff, hours: Annotated[int, Query(ge=1, le=24 * 7)] = 24
+) -> list[LatencyHour]:
+    """Median latency per clock hour over the last `hours`, oldest first (the app page's chart)."""
+    wr.apps.get(app_id)  # 404 for an unknown app
+    return hourly_latency(wr.app_rollups, app_id, hours)

@@ -1,5 +1,5 @@
 """The war-room pages: the wall at `/`, the camera wall at `/cameras`, one camera at `/cameras/{id}`,
-and the login page. The pages themselves talk to `/api/v1` like any client."""
+the apps at `/apps`, one app at `/apps/{id}`, and the login page. The pages themselves talk to `/api/v1` like any client."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ router = APIRouter(include_in_schema=False)
 
 # The order of the health filters and legends: online first, unknown (never checked) last.
 CAMERA_STATES = (*(s for s in HEALTH_STATES if s != "unknown"), "unknown")
-# Roles whose "Check now" the API accepts (POST /api/v1/cameras/{id}/check).
+APP_STATES = ("down", "degraded", "maintenance", "unknown", "up")
+# Roles whose "Check now" the API accepts (POST /api/v1/cameras/{id}/check and /apps/{id}/check).
 CHECK_ROLES = frozenset({"admin", "operator"})
 
 
@@ -58,6 +59,19 @@ def camera_page(camera_id: int, request: Request, wr: Services) -> Response:
     return _page(
         request, wr, "camera.html", page="camera", camera_id=camera_id, can_check=principal.role in CHECK_ROLES
     )
+
+
+@router.get("/apps", response_class=HTMLResponse)
+def apps_page(request: Request, wr: Services) -> Response:
+    """The portfolio grouped by agency, with filters (static/apps_page.js)."""
+    return _page(request, wr, "apps.html", page="apps", app_states=APP_STATES)
+
+
+@router.get("/apps/{app_id}", response_class=HTMLResponse)
+def app_page(app_id: int, request: Request, wr: Services) -> Response:
+    """One app: state, "Check now", uptime, latency, pushed metrics and events (static/app_page.js)."""
+    principal = authenticate(request)
+    return _page(request, wr, "app.html", page="app", app_id=app_id, can_check=principal.role in CHECK_ROLES)
 
 
 @router.get("/login", response_class=HTMLResponse)

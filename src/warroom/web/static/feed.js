@@ -45,6 +45,15 @@ const SUMMARIES = new Map();
 
 const DECORATORS = new Map();
 
+// Event types that keep views current but mean nothing to read (e.g. `app.metrics`, one per
+// push): `onEvent` still sees them, the list does not show them.
+const QUIET = new Set();
+
+/** Keep events of `type` out of the feed's list (they still reach `onEvent`). */
+export function registerQuiet(type) {
+  QUIET.add(type);
+}
+
 /**
  * Show events of `type` as `summarize(payload)` (re-run on a language switch); `decorate(li,
  * payload)`, if given, may mark the entry for styling (e.g. `data-state`).
@@ -168,7 +177,7 @@ export class LiveFeed {
       return; // not ours to show; the stream only sends JSON events
     }
     if (!event || typeof event.type !== "string") return;
-    this.add(event);
+    if (!QUIET.has(event.type)) this.add(event);
     this.onEvent(event);
   }
 

@@ -55,6 +55,7 @@ const STRINGS = {
     "nav.label": "Halaman",
     "nav.wall": "Peta kota",
     "nav.cameras": "Dinding kamera",
+    "nav.apps": "Aplikasi",
     "common.yes": "Ya",
     "common.no": "Tidak",
     "health.online": "Daring",
@@ -195,6 +196,7 @@ const STRINGS = {
     "nav.label": "Pages",
     "nav.wall": "City map",
     "nav.cameras": "Camera wall",
+    "nav.apps": "Apps",
     "common.yes": "Yes",
     "common.no": "No",
     "health.online": "Online",
@@ -338,6 +340,15 @@ export function hasTranslation(key, lang) {
 export function untranslated() {
   const keys = new Set(LANGUAGES.flatMap((lang) => Object.keys(STRINGS[lang])));
   return [...keys].filter((key) => !LANGUAGES.every((lang) => hasTranslation(key, lang)));
+}
+
+/**
+ * Add a feature's own strings (`addStrings({id: {...}, en: {...}})`), so each feature keeps its
+ * text beside its code; both languages must carry every key (the browser tests check).
+ */
+export function addStrings(strings) {
+  for (const lang of LANGUAGES) Object.assign(STRINGS[lang], strings[lang] ?? {});
+  applyTranslations();
 }
 
 /** The human label of an event type; the raw type when nobody registered one. */

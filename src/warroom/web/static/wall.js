@@ -7,6 +7,8 @@
 // call `window.warroom.setKpi` from a classic script.
 
 import { api } from "./api.js";
+import { MetricTiles } from "./app_tiles.js";
+import { AppsPanel } from "./apps_panel.js";
 import { CityMap } from "./areas.js";
 import { CameraHealthPanel, CameraLayer } from "./cameras.js";
 import { LiveFeed } from "./feed.js";
@@ -19,6 +21,8 @@ let city = null;
 let cityMap = null;
 let cameraLayer = null;
 let cameraHealth = null;
+let appsPanel = null;
+let metricTiles = null;
 
 function renderKpi(tile, value) {
   const empty = value === null || value === undefined;
@@ -84,6 +88,8 @@ function onEvent(event) {
     if (!cameraLayer.update(event.payload)) reloadCameras().then(() => cameraLayer.update(event.payload));
     cameraHealth.applyChange(event.payload);
   }
+  if (event.type === "app.status_changed") appsPanel.applyChange(event.payload);
+  metricTiles.onEvent(event);
   // Another process (or the CLI, via a server restart) imported boundaries: redraw the map.
   if (event.type === "city.areas_imported") {
     loadCity();
@@ -129,6 +135,11 @@ function boot() {
       if (cameraLayer.loaded && summary.total !== cameraLayer.markers.size) reloadCameras();
     },
   });
+  appsPanel = wallAppsPanel();
+  metricTiles = new MetricTiles({
+    section: document.getElementById("metric-tiles"),
+    list: document.getElementById("metric-tile-list"),
+  });
   // A camera event in the feed: a click shows that camera on the map, with its popup.
   document.getElementById("feed-list").addEventListener("click", (e) => {
     const entry = e.target.closest(".feed-entry[data-camera-id]");
@@ -142,11 +153,50 @@ function boot() {
     onReconnect: () => {
       reloadCameras();
       cameraHealth.refresh();
+      appsPanel.refresh();
+      metricTiles.refresh();
     },
   }).start();
   loadCity();
   reloadCameras();
   cameraHealth.start();
+  appsPanel.start();
+  metricTiles.start();
+}
+
+/** The side column's apps panel: problems only until the operator asks for all (remembered). */
+function wallAppsPanel() {
+  const buttons = [...document.querySelectorAll("[data-apps-filter]")];
+  let problems = true;
+  try {
+    problems = localStorage.getItem("warroom.apps.filter") !== "all";
+  } catch {
+    // storage disabled: start with problems only
+  }
+  const mark = () => {
+    for (const b of buttons) b.setAttribute("aria-pressed", String((b.dataset.appsFilter === "problems") === problems));
+  };
+  const panel = new AppsPanel({
+    list: document.getElementById("apps-list"),
+    status: document.getElementById("apps-status"),
+    setKpi,
+    note: document.getElementById("apps-kpi-note"),
+    filter: () => ({ problems }),
+  });
+  for (const button of buttons) {
+    button.addEventListener("click", () => {
+      problems = button.dataset.appsFilter === "problems";
+      try {
+        localStorage.setItem("warroom.apps.filter", problems ? "problems" : "all");
+      } catch {
+        // not remembered, still applied
+      }
+      mark();
+      panel.render();
+    });
+  }
+  mark();
+  return panel;
 }
 
 window.warroom = Object.freeze({
