@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -34,12 +35,19 @@ PRUNE_EVERY_S = 3600.0
 _LOG = logging.getLogger(__name__)
 
 
-def create_app(wr: WarRoom, *, run_sweeps: bool = False, demo_apps: bool = False) -> FastAPI:
+def create_app(
+    wr: WarRoom,
+    *,
+    run_sweeps: bool = False,
+    demo_apps: bool = False,
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+) -> FastAPI:
     """The ASGI app serving `wr`. The caller owns `wr` (and migrates its database first).
 
     With `run_sweeps`, the server also checks every camera and every app continuously (one
     machine's set-up). With `demo_apps`, it also serves the demo portfolio's fake services under
-    `/demo-apps/` (see `demo.apps`).
+    `/demo-apps/` (see `demo.apps`). `background` are more jobs to run while serving (the demo's
+    apps pushing their figures, `demo.pushes`), cancelled at shutdown like the sweeps.
     """
 
     @asynccontextmanager
@@ -52,6 +60,7 @@ def create_app(wr: WarRoom, *, run_sweeps: bool = False, demo_apps: bool = False
             tasks.append(asyncio.create_task(wr.app_sweeper.run_forever(), name="app-sweep"))
             tasks.append(asyncio.create_task(wr.app_rollups.run_forever(), name="app-rollup"))
             tasks.append(asyncio.create_task(_prune_pushed(wr), name="app-ingest-prune"))
+        tasks += [asyncio.create_task(job(), name=f"background-{i}") for i, job in enumerate(background)]
         try:
             yield
         finally:

@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 
@@ -65,13 +67,35 @@ def test_demo_serves_makassar_and_stops_on_ctrl_c(tmp_path: Path, makassar_dir: 
 
     proc = start()
     token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "admin", "password": "demo-admin-password"})
-    city = httpx.get(f"{base}/api/v1/city", headers={"Authorization": f"Bearer {token.json()['access_token']}"}).json()
+    admin = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    city = httpx.get(f"{base}/api/v1/city", headers=admin).json()
     assert city["name"] == "Kota Makassar" and city["counts"]["kecamatan"] == 15
     assert httpx.get(f"{base}/", follow_redirects=False).headers["location"] == "/login"
+    # The demo's apps push their own figures through the ingest API into the wall's tiles.
+    tiles = wait_for_tile_values(base, admin)
+    assert [t["title"] for t in tiles] == ["Izin terbit hari ini", "Pembayaran PBB hari ini", "Antrian e-KTP"]
+    assert httpx.get(f"{base}/api/v1/apps/overview", headers=admin).json()["total"] == 146
     output = stop(proc)
-    assert f"http://localhost:{port}/" in output
+    assert f"http://localhost:{port}/" in output and f"http://localhost:{port}/status" in output
     assert "sign in as admin with password demo-admin-password (shown once)" in output
 
-    # A second run reuses the data dir: nothing re-seeded, the password is not shown again.
-    output = stop(start())
+    # A second run reuses the data dir: nothing re-seeded, the password is not shown again; the
+    # pushing apps get new keys (the first run's are revoked) and their tiles are not doubled.
+    restarted = datetime.now(UTC)
+    proc = start()
+    assert len(wait_for_tile_values(base, admin, after=restarted)) == 3
+    output = stop(proc)
     assert "already in" in output and "demo-admin-password" not in output
+
+
+def wait_for_tile_values(
+    base: str, headers: dict[str, str], *, after: datetime | None = None, within_s: float = 30
+) -> list[dict[str, Any]]:
+    """The wall tiles once each shows a value pushed (after `after`; the demo pushes every 10 s)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        tiles = httpx.get(f"{base}/api/v1/wall/tiles", headers=headers).json()
+        if tiles and all(t["at"] is not None and (after is None or datetime.fromisoformat(t["at"]) > after) for t in tiles):
+            return tiles
+        assert time.monotonic() < deadline, f"the demo's tiles got no pushed values within {within_s} s: {tiles}"
+        time.sleep(0.5)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -14,6 +15,7 @@ from warroom.auth.principal import cli_principal
 from warroom.auth.schemas import UserIn
 from warroom.cli.base import ConfigOption, DataDirOption, app, console, open_warroom
 from warroom.container import WarRoom
+from warroom.demo.pushes import prepare_demo_pushes, push_forever
 from warroom.demo.seed import seed_demo
 from warroom.demo.tls import start_demo_tls
 
@@ -43,7 +45,10 @@ def demo(
         for line in summary:
             console.print(line, highlight=False)
         password = _ensure_admin(wr)
-        _serve(wr, host, port, admin_password=password, demo_apps=True)
+        pushers = prepare_demo_pushes(wr)
+        base = f"http://127.0.0.1:{port or wr.settings.server.port}"
+        _serve(wr, host, port, admin_password=password, demo_apps=True,
+               background=[lambda: push_forever(base, pushers)] if pushers else [])
     finally:
         tls.stop()
 
@@ -71,7 +76,13 @@ def _ensure_admin(wr: WarRoom) -> str | None:
 
 
 def _serve(
-    wr: WarRoom, host: str | None, port: int | None, admin_password: str | None = None, *, demo_apps: bool = False
+    wr: WarRoom,
+    host: str | None,
+    port: int | None,
+    admin_password: str | None = None,
+    *,
+    demo_apps: bool = False,
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> None:
     server = wr.settings.server
     host, port = host or server.host, port or server.port
@@ -81,10 +92,11 @@ def _serve(
         console.print(f"  sign in as [bold]admin[/] with password [bold]{admin_password}[/] (shown once)", highlight=False)
     elif wr.auth.user_exists("admin"):
         console.print("  sign in as [bold]admin[/] (password set on first run; reset: warroom user passwd admin)")
+    console.print(f"  public status page: [link]http://{shown}:{port}/status[/link]", highlight=False)
     console.print("  press Ctrl-C to stop\n")
     try:
         uvicorn.run(
-            create_app(wr, run_sweeps=True, demo_apps=demo_apps), host=host, port=port, log_level=wr.settings.log_level.lower(),
+            create_app(wr, run_sweeps=True, demo_apps=demo_apps, background=background), host=host, port=port, log_level=wr.settings.log_level.lower(),
             proxy_headers=True, forwarded_allow_ips=server.forwarded_allow_ips,
             # Open live feeds (SSE) never end by themselves; without this, Ctrl-C waits forever.
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
