@@ -120,6 +120,7 @@ def demo_apps(codes: list[str], base_url: str, tls_port: int | None = None) -> l
         apps.append((f"demo app {index}", AppIn(
             name=name, agency_code=code, category=category, criticality=criticality,
             public_url=f"https://{slug}.makassarkota.go.id", contact=f"Admin {code}", probes=probes,
+            status_page=category != "internal",  # staff systems are not the public's business
         )))
     return apps
 

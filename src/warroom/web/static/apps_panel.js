@@ -15,12 +15,14 @@ const URGENCY = { down: 0, degraded: 1, maintenance: 2, unknown: 3, up: 4 };
 
 export class AppsPanel {
   /**
-   * @param {{list: HTMLElement, status: HTMLElement, setKpi?: Function, note?: HTMLElement,
+   * `section`, if given, is hidden while the city has no apps.
+   * @param {{list: HTMLElement, status: HTMLElement, section?: HTMLElement, setKpi?: Function, note?: HTMLElement,
    *          filter?: () => {problems?: boolean, state?: string, agency?: string, q?: string},
    *          onLoaded?: (overview: object) => void}} options
    */
-  constructor({ list, status, setKpi = null, note = null, filter = () => ({}), onLoaded = () => {} }) {
+  constructor({ list, status, section = null, setKpi = null, note = null, filter = () => ({}), onLoaded = () => {} }) {
     this.list = list;
+    this.section = section;
     this.status = status;
     this.setKpi = setKpi;
     this.note = note;
@@ -74,6 +76,7 @@ export class AppsPanel {
     const overview = this.overview;
     if (!overview) return;
     this.renderKpi(overview);
+    if (this.section) this.section.hidden = !overview.total;
     const flt = this.filter();
     const q = (flt.q ?? "").trim().toLowerCase();
     const shown = overview.items.filter(

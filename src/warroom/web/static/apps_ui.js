@@ -187,20 +187,22 @@ export function sparkline(values, { width = 64, height = 20 } = {}) {
   if (!known.length) return svg;
   const top = Math.max(...known) || 1;
   const step = values.length > 1 ? width / (values.length - 1) : width;
-  let path = "";
-  let pen = false;
+  // One run of path per stretch of hours with data; a lone hour is a dot (a round-capped stub).
+  const runs = [];
+  let run = null;
   values.forEach((v, i) => {
     if (v === null || v === undefined) {
-      pen = false;
+      run = null;
       return;
     }
-    const x = (i * step).toFixed(1);
-    const y = (height - 2 - (v / top) * (height - 4)).toFixed(1);
-    path += `${pen ? "L" : "M"}${x} ${y} `;
-    pen = true;
+    if (!run) runs.push((run = []));
+    run.push([(i * step).toFixed(1), (height - 2 - (v / top) * (height - 4)).toFixed(1)]);
   });
+  const path = runs
+    .map((r) => r.map(([x, y], j) => `${j ? "L" : "M"}${x} ${y}`).join(" ") + (r.length === 1 ? " l0.1 0" : ""))
+    .join(" ");
   const line = document.createElementNS(SVG, "path");
-  line.setAttribute("d", path.trim());
+  line.setAttribute("d", path);
   svg.append(line);
   return svg;
 }

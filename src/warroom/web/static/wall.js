@@ -177,6 +177,7 @@ function wallAppsPanel() {
     for (const b of buttons) b.setAttribute("aria-pressed", String((b.dataset.appsFilter === "problems") === problems));
   };
   const panel = new AppsPanel({
+    section: document.getElementById("apps-panel"),
     list: document.getElementById("apps-list"),
     status: document.getElementById("apps-status"),
     setKpi,
