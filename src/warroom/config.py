@@ -182,6 +182,51 @@ class AppSettings(Section):
         return value
 
 
+class ReportSettings(Section):
+    ticket_prefix: str = Field(
+        "LAP", pattern=r"^[A-Z]{2,8}$", description="Ticket numbers read PREFIX-000123 (laporan)."
+    )
+    jurisdiction_id: str = Field(
+        "makassarkota.go.id", description="Open311 jurisdiction_id: the city's domain name."
+    )
+    public_base_url: str | None = Field(
+        None,
+        description="Public address of this server (https://lapor.example.go.id), used in Open311 "
+        "discovery and for photo links. Empty: taken from each request.",
+    )
+    coordinate_hours: float = Field(6.0, gt=0, le=24 * 30, description="Default hours to coordinate a new report.")
+    resolve_hours: float = Field(168.0, gt=0, le=24 * 365, description="Default hours to resolve a report (7 days).")
+    duplicate_radius_m: float = Field(
+        50.0, ge=0, le=5000, description="An open report of the same category this near is a probable duplicate."
+    )
+    sla_check_interval_s: float = Field(60.0, ge=5, le=3600, description="How often SLA deadlines are checked.")
+    post_rate_limit: str = Field(
+        "20/minute",
+        description="Reports one client address may file (Open311 and the web form), `limits` notation; "
+        "more get a 429. Open311 clients with an API key are limited per key at ten times this.",
+    )
+    photo_max_bytes: int = Field(5 * 1024 * 1024, ge=100_000, le=50 * 1024 * 1024, description="Largest photo accepted.")
+    photos_per_report: int = Field(3, ge=0, le=10, description="Photos one report may carry.")
+    photo_max_side: int = Field(
+        2048, ge=320, le=8192, description="Photos are re-encoded no larger than this many pixels per side."
+    )
+    retention_days: int = Field(
+        730, ge=30, le=3650,
+        description="Days after closing that a report keeps its reporter's contact details and photos.",
+    )
+
+    @field_validator("post_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as err:
+            raise ValueError(f"bad rate limit {value!r}: write it like 20/minute or 2/second") from err
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -220,6 +265,10 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings, description="The dashboard's map and language.")
     cameras: CameraSettings = Field(
         default_factory=CameraSettings, description="Camera health checks, snapshots and credentials."
+    )
+    reports: ReportSettings = Field(
+        default_factory=ReportSettings,
+        description="Citizen reports (Sombere, Open311): tickets, deadlines, duplicates, photos, limits.",
     )
     apps: AppSettings = Field(
         default_factory=AppSettings,
