@@ -21,10 +21,15 @@ from warroom.auth.api import router as auth_router
 from warroom.cameras.api import router as cameras_router
 from warroom.city.api import router as city_router
 from warroom.container import WarRoom
+from warroom.reports.api import router as reports_router
+from warroom.reports.open311_api import OPEN311_PREFIX, open311_app
+from warroom.reports.summary_api import router as reports_summary_router
 from warroom.web.dashboard import router as dashboard_router
 from warroom.web.errors import install_error_handlers
 from warroom.web.events_api import router as events_router
 from warroom.web.prometheus import router as prometheus_router
+from warroom.web.report_pages import FORM_PATH, form_body_limit
+from warroom.web.report_pages import router as report_pages_router
 from warroom.web.security import BodyLimit, SecurityHeaders, content_security_policy
 from warroom.web.status import api_router as status_api_router
 from warroom.web.status import router as status_router
@@ -60,6 +65,8 @@ def create_app(
             tasks.append(asyncio.create_task(wr.app_sweeper.run_forever(), name="app-sweep"))
             tasks.append(asyncio.create_task(wr.app_rollups.run_forever(), name="app-rollup"))
             tasks.append(asyncio.create_task(_prune_pushed(wr), name="app-ingest-prune"))
+            tasks.append(asyncio.create_task(wr.reports.run_forever(), name="report-sla"))
+            tasks.append(asyncio.create_task(wr.report_photos.run_forever(), name="report-retention"))
         tasks += [asyncio.create_task(job(), name=f"background-{i}") for i, job in enumerate(background)]
         try:
             yield
@@ -79,14 +86,24 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.warroom = wr
-    app.add_middleware(BodyLimit, limit=wr.settings.server.max_request_bytes)
+    app.add_middleware(
+        BodyLimit, limit=wr.settings.server.max_request_bytes, paths={FORM_PATH: form_body_limit(wr.settings)}
+    )
     app.add_middleware(SecurityHeaders, csp=content_security_policy(wr.settings.map.tile_url))
     install_error_handlers(app)
+    # Open311 is its own app so that every answer under its prefix has the spec's error shape.
+    # Mounted first: routes are tried in order, and a post would otherwise be checked against
+    # every /api/v1 and page route before reaching it (a fifth of a post's CPU, `bench open311`).
+    app.mount(OPEN311_PREFIX, open311_app(wr))
+    # The wall's /reports/summary and /reports/map come before the reports router's /reports/{ticket}.
+    app.include_router(reports_summary_router, prefix=API_PREFIX)
     for router in (events_router, auth_router, city_router, cameras_router, sla_router, apps_router, ingest_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(reports_router, prefix=API_PREFIX)
     app.include_router(dashboard_router)
     app.include_router(status_api_router, prefix=API_PREFIX)
     app.include_router(status_router)  # public: /status, /status/{agency}, /status.json
+    app.include_router(report_pages_router)  # public: /lapor (form), /lapor/{ticket}, /lapor/peta
     app.include_router(prometheus_router)  # /metrics, for a Prometheus server's API key
     if demo_apps:
         from warroom.demo.apps import router as demo_apps_router  # only the demo serves fake apps

@@ -24,6 +24,10 @@ from warroom.cameras.sweep import CameraSweeper
 from warroom.city.service import CityService
 from warroom.config import Settings
 from warroom.db import Database
+from warroom.reports.catalog import CatalogService
+from warroom.reports.photos import PhotoStore
+from warroom.reports.public import PublicReports
+from warroom.reports.service import ReportService
 
 
 @dataclass
@@ -43,6 +47,10 @@ class WarRoom:
     status_page: StatusPageService
     app_ingest: IngestService
     wall_tiles: TileService
+    report_catalog: CatalogService
+    reports: ReportService
+    report_photos: PhotoStore
+    reports_public: PublicReports
 
     def close(self) -> None:
         self.sweeper.close()
@@ -60,6 +68,9 @@ def build_warroom(settings: Settings) -> WarRoom:
     sweeper = CameraSweeper(cameras, bus, settings.cameras)
     app_rollups = RollupService(db, settings.apps, timezone=settings.cameras.timezone)
     apps = AppService(db, bus, audit, city, rollups=app_rollups)
+    report_catalog = CatalogService(db, audit, city, settings.reports)
+    reports = ReportService(db, bus, audit, city, report_catalog, settings.reports)
+    report_photos = PhotoStore(db, audit, settings)
     return WarRoom(
         settings=settings, db=db, bus=bus, audit=audit, city=city, auth=auth, cameras=cameras, sweeper=sweeper,
         apps=apps, app_sweeper=AppSweeper(apps, bus, concurrency=settings.apps.probe_concurrency),
@@ -68,4 +79,8 @@ def build_warroom(settings: Settings) -> WarRoom:
         status_page=StatusPageService(db, audit, city, app_rollups, settings.cameras.timezone),
         app_ingest=IngestService(db, bus, city, AppKeys(db, audit), settings.apps),
         wall_tiles=TileService(db, audit, city, settings.cameras.timezone),
+        report_catalog=report_catalog,
+        reports=reports,
+        report_photos=report_photos,
+        reports_public=PublicReports(reports, report_catalog, report_photos, city, settings),
     )

@@ -91,6 +91,25 @@ def bench_probes(
     _print_result(result, as_json)
 
 
+@bench_app.command("open311")
+def bench_open311(
+    requests: Annotated[int, typer.Option("--requests", min=1, help="Reports posted (POST requests.json).")] = 3000,
+    clients: Annotated[int, typer.Option("--clients", min=1, max=1000, help="Concurrent HTTP clients.")] = 32,
+    gets: Annotated[int, typer.Option("--gets", min=0, help="Reports read back afterwards (GET requests/{id}.json).")] = 1000,
+    city: Annotated[
+        Path | None, typer.Option("--city", help="Folder with the city's GeoJSON (default: a generated sample city).")
+    ] = None,
+    profile: Annotated[
+        Path | None, typer.Option("--profile", help="Write the server's cProfile stats (CPU time, every thread) here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+) -> None:
+    """Reports filed through the real Open311 API (uvicorn on loopback) by concurrent clients, then read back."""
+    from warroom.bench.open311 import run
+
+    _print_result(run(requests, clients, gets=gets, city_dir=city, profile=profile), as_json)
+
+
 def _print_result(result: dict[str, object], as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, indent=2))

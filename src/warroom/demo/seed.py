@@ -14,6 +14,7 @@ from warroom.auth.principal import cli_principal
 from warroom.container import WarRoom
 from warroom.demo.apps import demo_apps, repoint_demo_apps
 from warroom.demo.cameras import demo_cameras
+from warroom.demo.report_catalog import demo_categories
 from warroom.demo.sample_city import SAMPLE_CITY_NAME, write_sample_city
 from warroom.errors import InvalidInput
 
@@ -49,6 +50,10 @@ def seed_demo(
         wr.cameras.create_many(cameras, actor=cli_principal())
         road = sum(1 for _, c in cameras if c.kind == "road")
         lines.append(f"cameras: registered {road} road and {len(cameras) - road} lorong cameras (synthetic)")
+    if not wr.report_catalog.list(active_only=False):
+        categories = demo_categories([a.code for a in wr.city.agencies()])
+        wr.report_catalog.create_many(categories, actor=cli_principal())
+        lines.append(f"reports: seeded {len(categories)} report categories (Open311 services)")
     base = apps_base_url or f"http://127.0.0.1:{wr.settings.server.port}/demo-apps"
     if wr.apps.count() == 0:
         apps = demo_apps([a.code for a in wr.city.agencies()], base, tls_port)

@@ -240,6 +240,7 @@ class PublicReport(BaseModel):
     lat: float
     lon: float
     address_string: str | None
+    address_id: str | None = Field(None, description="The client's address id (Open311), when it sent one.")
     kecamatan: AreaName | None
     kelurahan: AreaName | None
     agency_code: str
@@ -297,6 +298,10 @@ class ReportChange(Strict):
         return self
 
 
+class MergeIn(Strict):
+    into: str = Field(min_length=1, max_length=32, description="Ticket of the report to merge this one into.")
+
+
 # ---- bus events ----------------------------------------------------------------------------
 
 
@@ -338,4 +343,11 @@ class ReportMerged(Event):
 
 class ReportSlaBreached(Event):
     type: Literal["report.sla_breached"] = "report.sla_breached"
+    payload: ReportEventPayload
+
+
+class ReportNoteAdded(Event):
+    """A note on a report without a change of status or agency (public notes in `payload.note`)."""
+
+    type: Literal["report.note_added"] = "report.note_added"
     payload: ReportEventPayload

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -54,23 +55,26 @@ class BodyLimit:
 
     A declared Content-Length over the limit is refused before reading; a chunked body is counted
     as it is read and fails inside the route, where the error handler renders the same 413.
+    `paths` gives single paths their own limit (the public report form carries photos).
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, paths: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.paths = dict(paths or {})
 
-    @property
-    def message(self) -> str:
-        return f"request body too large; the limit is {self.limit} bytes (server.max_request_bytes)"
+    def message(self, limit: int) -> str:
+        setting = "server.max_request_bytes" if limit == self.limit else "the photo limits of [reports]"
+        return f"request body too large; the limit is {limit} bytes ({setting})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope["path"], self.limit)
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            body = {"error": {"code": "request_too_large", "message": self.message, "details": None}}
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            body = {"error": {"code": "request_too_large", "message": self.message(limit), "details": None}}
             await JSONResponse(body, status_code=413)(scope, receive, send)
             return
         seen = 0
@@ -79,9 +83,9 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 # FastAPI passes HTTPExceptions raised while reading the body to the error handler.
-                raise HTTPException(413, detail=self.message)
+                raise HTTPException(413, detail=self.message(limit))
             return message
 
         await self.app(scope, counted, send)

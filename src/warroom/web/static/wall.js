@@ -14,6 +14,10 @@ import { CameraHealthPanel, CameraLayer } from "./cameras.js";
 import { LiveFeed } from "./feed.js";
 import { formatNumber, t } from "./i18n.js";
 import { bootPage, toast } from "./page.js";
+import { ReportLayer } from "./reports_layer.js";
+import { ReportsPanel } from "./reports_panel.js";
+import { REPORT_EVENTS, setAreaNames } from "./reports_ui.js";
+import { SideTabs } from "./side_tabs.js";
 
 const body = document.body;
 const kpis = new Map();
@@ -23,6 +27,9 @@ let cameraLayer = null;
 let cameraHealth = null;
 let appsPanel = null;
 let metricTiles = null;
+let sideTabs = null;
+let reportLayer = null;
+let reportsPanel = null;
 
 function renderKpi(tile, value) {
   const empty = value === null || value === undefined;
@@ -88,7 +95,12 @@ function onEvent(event) {
     if (!cameraLayer.update(event.payload)) reloadCameras().then(() => cameraLayer.update(event.payload));
     cameraHealth.applyChange(event.payload);
   }
-  if (event.type === "app.status_changed") appsPanel.applyChange(event.payload);
+  if (event.type === "app.status_changed") {
+    appsPanel.applyChange(event.payload);
+    const overview = appsPanel.overview;
+    if (overview) sideTabs.set("apps", { available: overview.total > 0, badge: overview.counts.down ?? 0 });
+  }
+  if (REPORT_EVENTS.has(event.type)) reportsPanel.onEvent(event);
   metricTiles.onEvent(event);
   // Another process (or the CLI, via a server restart) imported boundaries: redraw the map.
   if (event.type === "city.areas_imported") {
@@ -122,8 +134,7 @@ function boot() {
   cameraLayer = new CameraLayer(cityMap.map, {
     panel: cameraPanel,
     names: cityMap.names,
-    // The camera panel floats over the map's right side: keep the city clear of it.
-    onLoaded: () => cityMap.reserveRight(cameraPanel.hidden ? 0 : cameraPanel.offsetWidth + 16),
+    onLoaded: reserveSide,
   });
   cameraHealth = new CameraHealthPanel({
     section: document.getElementById("broken-panel"),
@@ -135,7 +146,32 @@ function boot() {
       if (cameraLayer.loaded && summary.total !== cameraLayer.markers.size) reloadCameras();
     },
   });
+  // The lower slot of the side column: apps and citizen reports as tabs; the reports' map layer
+  // shows while their tab is open.
+  sideTabs = new SideTabs({
+    root: document.getElementById("side-tabs"),
+    onChange: (name) => {
+      reportLayer.show(name === "reports");
+      reserveSide();
+    },
+  });
+  reportLayer = new ReportLayer(cityMap.map);
+  setAreaNames(cityMap.names);
   appsPanel = wallAppsPanel();
+  reportsPanel = new ReportsPanel({
+    section: document.getElementById("reports-panel"),
+    setKpi,
+    note: document.getElementById("reports-kpi-note"),
+    layer: reportLayer,
+    onLoaded: (summary) => sideTabs.set("reports", { available: summary.total > 0, badge: summary.breaches.any }),
+    onPick: showReport,
+  });
+  // The reports KPI tile opens the reports tab (the link also works from a bookmark: /#reports).
+  document.querySelector("[data-show-tab=reports]").addEventListener("click", (e) => {
+    e.preventDefault();
+    sideTabs.choose("reports");
+  });
+  if (window.location.hash === "#reports") sideTabs.choose("reports");
   metricTiles = new MetricTiles({
     section: document.getElementById("metric-tiles"),
     list: document.getElementById("metric-tile-list"),
@@ -144,6 +180,8 @@ function boot() {
   document.getElementById("feed-list").addEventListener("click", (e) => {
     const entry = e.target.closest(".feed-entry[data-camera-id]");
     if (entry) cameraLayer.focus(entry.dataset.cameraId, { popup: true });
+    const report = e.target.closest(".feed-entry[data-ticket]");
+    if (report) showReport(report.dataset.ticket);
   });
   new LiveFeed({
     list: document.getElementById("feed-list"),
@@ -155,6 +193,7 @@ function boot() {
       cameraHealth.refresh();
       appsPanel.refresh();
       metricTiles.refresh();
+      reportsPanel.refresh();
     },
   }).start();
   loadCity();
@@ -162,6 +201,20 @@ function boot() {
   cameraHealth.start();
   appsPanel.start();
   metricTiles.start();
+  reportsPanel.start();
+}
+
+/** The side column's panels float over the map's right side: keep the city clear of them. */
+function reserveSide() {
+  const column = document.querySelector(".stage-panels");
+  const used = !document.getElementById("camera-panel").hidden || !document.getElementById("side-tabs").hidden;
+  cityMap.reserveRight(used ? column.offsetWidth + 16 : 0);
+}
+
+/** Open the reports tab and show one report on the map, with its popup. */
+function showReport(ticket) {
+  sideTabs.choose("reports");
+  reportLayer.focus(ticket);
 }
 
 /** The side column's apps panel: problems only until the operator asks for all (remembered). */
@@ -176,13 +229,14 @@ function wallAppsPanel() {
   const mark = () => {
     for (const b of buttons) b.setAttribute("aria-pressed", String((b.dataset.appsFilter === "problems") === problems));
   };
+  // The tabs show and hide the panel (no `section`): a city without apps has no apps tab.
   const panel = new AppsPanel({
-    section: document.getElementById("apps-panel"),
     list: document.getElementById("apps-list"),
     status: document.getElementById("apps-status"),
     setKpi,
     note: document.getElementById("apps-kpi-note"),
     filter: () => ({ problems }),
+    onLoaded: (overview) => sideTabs.set("apps", { available: overview.total > 0, badge: overview.counts.down ?? 0 }),
   });
   for (const button of buttons) {
     button.addEventListener("click", () => {
@@ -204,6 +258,9 @@ window.warroom = Object.freeze({
   setKpi,
   get cameras() {
     return cameraLayer;
+  },
+  get reports() {
+    return reportLayer;
   },
 });
 boot();
