@@ -102,3 +102,22 @@ def test_agency_officer_token_carries_the_agency(wr: WarRoom, client: TestClient
     client.post("/api/v1/users", headers=admin_headers, json={"username": "dlh1", "password": PASSWORD, "role": "agency_officer", "agency_code": "DLH"})
     me = client.get("/api/v1/auth/me", headers=bearer(client, "dlh1")).json()
     assert me["role"] == "agency_officer" and me["agency_code"] == "DLH"
+
+
+def test_a_scoped_key_has_no_staff_role_unless_given_one(client: TestClient, admin_headers: dict[str, str]) -> None:
+    """An Open311 client's key files reports; it must not read reporters' details as a viewer."""
+    scoped = client.post("/api/v1/auth/apikeys", json={"name": "open311-gateway", "scopes": ["open311"]}, headers=admin_headers)
+    assert scoped.status_code == 201, scoped.text
+    assert scoped.json()["role"] is None
+    key = {"X-API-Key": scoped.json()["key"]}
+    for path in ("/api/v1/reports", "/api/v1/cameras", "/api/v1/apps"):
+        refused = client.get(path, headers=key)
+        assert refused.status_code == 403, path
+        assert "no staff role" in refused.json()["error"]["message"] and "open311" in refused.json()["error"]["message"]
+    plain = client.post("/api/v1/auth/apikeys", json={"name": "dashboard-kiosk"}, headers=admin_headers).json()
+    assert plain["role"] == "viewer"
+    assert client.get("/api/v1/cameras", headers={"X-API-Key": plain["key"]}).status_code == 200
+    both = client.post(
+        "/api/v1/auth/apikeys", json={"name": "ops-bot", "role": "operator", "scopes": ["open311"]}, headers=admin_headers
+    ).json()
+    assert both["role"] == "operator"

@@ -92,7 +92,12 @@ class Access:
             raise Unauthorized("sign in first: use the dashboard login, a bearer token or an API key")
         if principal.role not in self.roles and not self.admits_scope(principal):
             if principal.role is None:
-                raise Forbidden("an app key may only push its own app's metrics and events, nothing else")
+                if any(scope.startswith("app:") for scope in principal.scopes):
+                    raise Forbidden("an app key may only push its own app's metrics and events, nothing else")
+                raise Forbidden(
+                    "this API key has no staff role; it works only where its scopes "
+                    f"({', '.join(sorted(principal.scopes)) or 'none'}) are accepted"
+                )
             raise Forbidden(
                 f"your role ({principal.role}) may not do this; it needs one of: {', '.join(sorted(self.roles))}"
             )

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from warroom.auth.principal import Role
 
@@ -89,10 +89,21 @@ class TokenOut(BaseModel):
 
 class ApiKeyIn(Strict):
     name: str = Field(min_length=2, max_length=100, description="The machine or app using the key.")
-    role: Role = "viewer"
+    role: Role | None = Field(
+        None,
+        description="The staff role the key acts with. Empty: `viewer` for a key without scopes; no role "
+        "for a scoped key, which then works only where its scopes are accepted (an Open311 client must "
+        "not read reporters' contact details through the staff API).",
+    )
     agency_code: str | None = None
-    scopes: list[str] = Field(default_factory=list, description="e.g. open311, ingest.")
+    scopes: list[str] = Field(default_factory=list, description="e.g. open311, metrics.")
     expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _default_role(self) -> ApiKeyIn:
+        if self.role is None and not self.scopes:
+            self.role = "viewer"
+        return self
 
     @field_validator("scopes")
     @classmethod
@@ -106,7 +117,7 @@ class ApiKeyIn(Strict):
 class ApiKeyOut(BaseModel):
     id: int
     name: str
-    role: Role
+    role: Role | None
     agency_code: str | None
     scopes: list[str]
     created_at: datetime

@@ -97,7 +97,7 @@ class AuthService:
         with self._db.session() as s:
             return s.scalar(select(User.id).where(User.username == username)) is not None
 
-    def _agency_for(self, s: Session, role: str, agency_code: str | None) -> int | None:
+    def _agency_for(self, s: Session, role: str | None, agency_code: str | None) -> int | None:
         if role == "agency_officer":
             if not agency_code:
                 raise InvalidInput("an agency_officer needs an agency: give agency_code (e.g. DISKOMINFO)")

@@ -80,7 +80,10 @@ def user_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> No
 @apikey_app.command("add")
 def apikey_add(
     name: Annotated[str, typer.Argument(help="The machine or app that will use the key.")],
-    role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")] = "viewer",
+    role: Annotated[
+        str | None,
+        typer.Option("--role", help=f"One of: {', '.join(ROLES)}. Default: viewer without --scope, no role with one."),
+    ] = None,
     scope: Annotated[list[str] | None, typer.Option("--scope", metavar="SCOPE", help="A scope, e.g. open311; repeatable.")] = None,
     agency: AgencyOption = None,
     expires_in_days: Annotated[int | None, typer.Option("--expires-in-days", help="Default: never.")] = None,
@@ -91,7 +94,7 @@ def apikey_add(
     wr = open_warroom(config, data_dir)
     data = _validated(ApiKeyIn, name=name, role=role, scopes=scope or [], agency_code=agency, expires_in_days=expires_in_days)
     created = wr.auth.create_apikey(data, actor=cli_principal())
-    console.print(f"API key {created.id} for {created.name} ({created.role}; scopes: {', '.join(created.scopes) or '-'})")
+    console.print(f"API key {created.id} for {created.name} ({created.role or 'no role'}; scopes: {', '.join(created.scopes) or '-'})")
     console.print("store it now; it cannot be shown again:")
     print(created.key)
 
@@ -102,7 +105,7 @@ def apikey_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> 
     wr = open_warroom(config, data_dir)
     for key in wr.auth.apikeys():
         state = "revoked" if key.revoked_at else "active"
-        print(f"{key.id}\t{key.name}\t{key.role}\t{','.join(key.scopes) or '-'}\t{state}")
+        print(f"{key.id}\t{key.name}\t{key.role or '-'}\t{','.join(key.scopes) or '-'}\t{state}")
 
 
 @apikey_app.command("revoke")
