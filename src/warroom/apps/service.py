@@ -35,7 +35,6 @@ from warroom.auth.audit import AuditLog
 from warroom.auth.principal import Principal
 from warroom.bus import EventBus
 from warroom.city.service import CityService
-from warroom.config import AppSettings
 from warroom.db import Database, utcnow
 from warroom.errors import NotFound
 from warroom.importing import ImportProblem, ImportResult, fail_if_problems
@@ -65,10 +64,10 @@ class ProbeJob:
 
 class AppService:
     def __init__(
-        self, db: Database, bus: EventBus, audit: AuditLog, city: CityService, *, rollups: RollupService | None = None
+        self, db: Database, bus: EventBus, audit: AuditLog, city: CityService, *, rollups: RollupService
     ) -> None:
         self._db = db
-        self._rollups = rollups or RollupService(db, AppSettings())
+        self._rollups = rollups
         self._bus = bus
         self._audit = audit
         self._city = city
